@@ -1,0 +1,54 @@
+package dev.unmasked.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of the {@code unmasked} command line. Each sub-command lives in its own class in this
+ * package; a sub-command reports bad input by throwing {@link UserError}, which is printed as one
+ * clear line and exits with status 2.
+ */
+@Command(
+    name = "unmasked",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Teach a Stable Diffusion model several visual concepts at once from a few images,",
+      "with no masks: tokens and masks are learned together from the model's own cross-attention."
+    },
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line; tests run commands through it without exiting the JVM. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          if (ex instanceof UserError) {
+            commandLine.getErr().println("error: " + ex.getMessage());
+            return 2;
+          }
+          throw ex;
+        });
+    return cl;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"unmasked " + (v == null ? "dev" : v)};
+    }
+  }
+}
