@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * native code. Tensor data is mapped per tensor, so files over 2 GiB are fine; only a single tensor
  * over 2 GiB is refused.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorSource {
 
   /** Headers larger than this are refused instead of allocated (real headers are well under 1 MB). */
   public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
@@ -231,7 +231,13 @@ public final class SafetensorsFile implements AutoCloseable {
     return path;
   }
 
+  @Override
+  public String describe() {
+    return path.toString();
+  }
+
   /** Tensor names in sorted order. */
+  @Override
   public java.util.Set<String> keys() {
     return tensors.keySet();
   }
@@ -249,6 +255,7 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /** The entry for {@code key}; a missing key is an error naming the file and the key. */
+  @Override
   public TensorInfo info(String key) throws SafetensorsException {
     TensorInfo t = tensors.get(key);
     if (t == null) {
@@ -273,6 +280,7 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /** The tensor converted to float32 (F64/F32/F16/BF16, integer types too). */
+  @Override
   public float[] floats(String key) throws SafetensorsException {
     TensorInfo t = info(key);
     return Dtypes.toFloats(bytes(key), t.dtype(), (int) t.numel());
