@@ -1,0 +1,92 @@
+package dev.unmasked.model.layers;
+
+import ai.djl.ndarray.NDArray;
+import dev.unmasked.nn.GroupNormLayer;
+import dev.unmasked.nn.LinearLayer;
+import dev.unmasked.nn.Params;
+
+/**
+ * diffusers {@code Attention} with the classic {@code AttnProcessor}: probabilities are computed
+ * explicitly as {@code softmax(Q K^T * dim_head^-0.5)} so an {@link AttentionObserver} can see them
+ * (and keep them in the autograd graph) before they multiply V. Covers the UNet's self- and
+ * cross-attention (no q/k/v bias) and the VAE's spatial self-attention (group_norm, biases,
+ * residual connection).
+ */
+public final class Attention {
+  private final String path;
+  private final int heads;
+  private final long dimHead;
+  private final LinearLayer toQ;
+  private final LinearLayer toK;
+  private final LinearLayer toV;
+  private final LinearLayer toOut;
+  private final GroupNormLayer groupNorm; // VAE only
+  private final boolean residualConnection;
+
+  /**
+   * @param crossDim width of the encoder hidden states, or 0 for self-attention
+   * @param normGroups group-norm groups for the VAE form, or 0 for none
+   */
+  public Attention(Params p, String prefix, long queryDim, long crossDim, int heads, long dimHead,
+      boolean qkvBias, int normGroups, float normEps, boolean residualConnection) {
+    this.path = prefix;
+    this.heads = heads;
+    this.dimHead = dimHead;
+    long inner = heads * dimHead;
+    long kvDim = crossDim > 0 ? crossDim : queryDim;
+    this.groupNorm = normGroups > 0
+        ? GroupNormLayer.load(p, prefix + ".group_norm", normGroups, queryDim, normEps) : null;
+    this.toQ = LinearLayer.load(p, prefix + ".to_q", queryDim, inner, qkvBias);
+    this.toK = LinearLayer.load(p, prefix + ".to_k", kvDim, inner, qkvBias);
+    this.toV = LinearLayer.load(p, prefix + ".to_v", kvDim, inner, qkvBias);
+    this.toOut = LinearLayer.load(p, prefix + ".to_out.0", inner, queryDim, true);
+    this.residualConnection = residualConnection;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  /**
+   * @param x [B, N, queryDim], or [B, C, H, W] for the VAE form
+   * @param context [B, T, crossDim] for cross-attention, or null for self-attention
+   * @return same shape as x
+   */
+  public NDArray forward(NDArray x, NDArray context, AttentionObserver observer) {
+    NDArray residual = x;
+    boolean spatial = x.getShape().dimension() == 4;
+    long b = x.getShape().get(0);
+    long c = x.getShape().get(1);
+    long h = spatial ? x.getShape().get(2) : 0;
+    long w = spatial ? x.getShape().get(3) : 0;
+    if (spatial) {
+      x = x.reshape(b, c, h * w).transpose(0, 2, 1); // [B, HW, C]
+    }
+    if (groupNorm != null) {
+      x = groupNorm.forward(x.transpose(0, 2, 1)).transpose(0, 2, 1);
+    }
+    NDArray kv = context != null ? context : x;
+    long n = x.getShape().get(1);
+    long t = kv.getShape().get(1);
+    NDArray q = headsFirst(toQ.forward(x), b, n); // [B*heads, N, d]
+    NDArray k = headsFirst(toK.forward(kv), b, t); // [B*heads, T, d]
+    NDArray v = headsFirst(toV.forward(kv), b, t); // [B*heads, T, d]
+    NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(dimHead)); // [B*h, N, T]
+    NDArray probs = scores.softmax(-1);
+    if (observer != null && observer.wants(path)) {
+      observer.onAttention(path, probs.reshape(b, heads, n, t));
+    }
+    NDArray out = probs.batchMatMul(v); // [B*heads, N, d]
+    out = out.reshape(b, heads, n, dimHead).transpose(0, 2, 1, 3).reshape(b, n, heads * dimHead);
+    out = toOut.forward(out); // [B, N, queryDim]
+    if (spatial) {
+      out = out.transpose(0, 2, 1).reshape(b, c, h, w);
+    }
+    return residualConnection ? out.add(residual) : out;
+  }
+
+  /** [B, L, heads*d] -> [B*heads, L, d]. */
+  private NDArray headsFirst(NDArray a, long b, long len) {
+    return a.reshape(b, len, heads, dimHead).transpose(0, 2, 1, 3).reshape(b * heads, len, dimHead);
+  }
+}
