@@ -32,9 +32,15 @@ public final class CLIPTextModel {
   private final LayerNormLayer finalLayerNorm;
   private NDArray extraTokens; // [K, D] or null; ids V..V+K-1
 
-  public CLIPTextModel(CLIPTextConfig c, TensorSource weights, NDManager manager, DataType dtype) {
+  public CLIPTextModel(CLIPTextConfig c, TensorSource weights, NDManager manager,
+      DataType dtype) {
+    this(c, new Params(new WeightBinder(weights), manager, dtype));
+  }
+
+  /** Builds the network taking (or initialising) its weights from {@code params}. */
+  public CLIPTextModel(CLIPTextConfig c, Params params) {
     this.config = c;
-    this.params = new Params(new WeightBinder(weights), manager, dtype);
+    this.params = params;
     long d = c.hiddenSize();
     tokenEmbedding = params.get("text_model.embeddings.token_embedding.weight", c.vocabSize(), d);
     positionEmbedding = params.get("text_model.embeddings.position_embedding.weight",

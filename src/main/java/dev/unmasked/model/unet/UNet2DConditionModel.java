@@ -36,8 +36,13 @@ public final class UNet2DConditionModel {
   /** Builds the network from its config, binding every weight by its diffusers key. */
   public UNet2DConditionModel(UNet2DConditionConfig c, TensorSource weights, NDManager manager,
       DataType dtype) {
+    this(c, new Params(new WeightBinder(weights), manager, dtype));
+  }
+
+  /** Builds the network taking (or initialising) its weights from {@code params}. */
+  public UNet2DConditionModel(UNet2DConditionConfig c, Params params) {
     this.config = c;
-    this.params = new Params(new WeightBinder(weights), manager, dtype);
+    this.params = params;
     Params p = params;
     List<Integer> boc = c.blockOutChannels();
     int n = boc.size();

@@ -25,8 +25,13 @@ public final class AutoencoderKL {
 
   public AutoencoderKL(AutoencoderKLConfig c, TensorSource weights, NDManager manager,
       DataType dtype) {
+    this(c, new Params(new WeightBinder(weights), manager, dtype));
+  }
+
+  /** Builds the network taking (or initialising) its weights from {@code params}. */
+  public AutoencoderKL(AutoencoderKLConfig c, Params params) {
     this.config = c;
-    this.params = new Params(new WeightBinder(weights), manager, dtype);
+    this.params = params;
     long l2 = 2L * c.latentChannels();
     encoder = new Encoder(params, c);
     quantConv = Conv2dLayer.load(params, "quant_conv", l2, l2, 1, 1, 0);

@@ -1,0 +1,38 @@
+package dev.unmasked.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** One line naming the machine a benchmark ran on: CPU model, cores, memory, JVM, threads. */
+public final class MachineInfo {
+  private MachineInfo() {}
+
+  public static String describe() {
+    String cpu = "unknown CPU";
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          cpu = line.substring(line.indexOf(':') + 1).trim();
+          break;
+        }
+      }
+    } catch (IOException ignored) {
+      // not Linux: keep "unknown CPU"
+    }
+    long memGb = 0;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal")) {
+          memGb = Long.parseLong(line.replaceAll("[^0-9]", "")) / (1024 * 1024);
+        }
+      }
+    } catch (IOException | NumberFormatException ignored) {
+      // leave 0
+    }
+    return String.format("%s, %d cores, %d GiB RAM, Java %s, DJL 0.36.0 / libtorch 2.7.1 CPU, "
+            + "torch threads %s", cpu, Runtime.getRuntime().availableProcessors(), memGb,
+        System.getProperty("java.version"),
+        System.getProperty("ai.djl.pytorch.num_threads", "default"));
+  }
+}

@@ -1,0 +1,86 @@
+package dev.unmasked.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.unmasked.model.ConfigJson;
+import dev.unmasked.model.unet.UNet2DConditionConfig;
+import dev.unmasked.model.unet.UNet2DConditionModel;
+import dev.unmasked.nn.Params;
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * Times one UNet step: forward (no grad), and forward + backward with gradients to the text
+ * context only (what token learning needs). Reports medians over repeats.
+ */
+public final class UNetBench {
+  private UNetBench() {}
+
+  public record Result(double forwardMs, double forwardBackwardMs, long params) {}
+
+  public static Result run(UNet2DConditionModel unet, int batch, int h, int w, int repeats,
+      PrintStream log) {
+    UNet2DConditionConfig c = unet.config();
+    try (NDManager m = NDManager.newBaseManager()) {
+      Engine.getInstance().setRandomSeed(0);
+      NDArray x = m.randomNormal(new Shape(batch, c.inChannels(), h, w));
+      NDArray ctx = m.randomNormal(new Shape(batch, 77, c.crossAttentionDim()));
+      NDArray t = m.create(500f);
+      double[] fwd = new double[repeats];
+      double[] fb = new double[repeats];
+      for (int i = 0; i < repeats + 1; i++) { // first round is warm-up
+        try (NDManager s = m.newSubManager()) {
+          long t0 = System.nanoTime();
+          NDArray out = unet.forward(x, t, ctx, null);
+          out.sum().getFloat();
+          long t1 = System.nanoTime();
+          if (i > 0) {
+            fwd[i - 1] = (t1 - t0) / 1e6;
+          }
+        }
+        try (NDManager s = m.newSubManager();
+            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray cg = ctx.duplicate();
+          cg.setRequiresGradient(true);
+          long t0 = System.nanoTime();
+          NDArray out = unet.forward(x, t, cg, null);
+          gc.backward(out.square().mean());
+          cg.getGradient().sum().getFloat();
+          long t1 = System.nanoTime();
+          if (i > 0) {
+            fb[i - 1] = (t1 - t0) / 1e6;
+          }
+        }
+        if (log != null) {
+          log.printf("  round %d%s done%n", i, i == 0 ? " (warm-up)" : "");
+        }
+      }
+      long n = unet.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+      return new Result(median(fwd), median(fb), n);
+    }
+  }
+
+  static double median(double[] a) {
+    double[] s = a.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  /** The SD 1.5 UNet shape with seeded random weights. */
+  public static UNet2DConditionModel sd15Random(NDManager m) {
+    try (var in = UNetBench.class.getResourceAsStream("sd15-unet-config.json")) {
+      String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      ConfigJson cfg = new ConfigJson(com.google.gson.JsonParser.parseString(json).getAsJsonObject(),
+          "sd15-unet-config.json");
+      return new UNet2DConditionModel(UNet2DConditionConfig.from(cfg),
+          Params.initialised(0, m, DataType.FLOAT32));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("bundled SD 1.5 UNet config missing from the jar", e);
+    }
+  }
+
+}
