@@ -64,23 +64,12 @@ public final class UNetBench {
     }
   }
 
-  static double median(double[] a) {
+  public static double median(double[] a) {
     double[] s = a.clone();
     Arrays.sort(s);
     return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
-  /** The SD 1.5 UNet shape with seeded random weights. */
-  public static UNet2DConditionModel sd15Random(NDManager m) {
-    try (var in = UNetBench.class.getResourceAsStream("sd15-unet-config.json")) {
-      String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      ConfigJson cfg = new ConfigJson(com.google.gson.JsonParser.parseString(json).getAsJsonObject(),
-          "sd15-unet-config.json");
-      return new UNet2DConditionModel(UNet2DConditionConfig.from(cfg),
-          Params.initialised(0, m, DataType.FLOAT32));
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("bundled SD 1.5 UNet config missing from the jar", e);
-    }
-  }
+
 
 }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code unmasked bench ...}: speed measurements printed with the machine they ran on. */
 @Command(name = "bench", description = "Measure speed (prints the machine and absolute figures).",
-    subcommands = {BenchCommand.Unet.class}, mixinStandardHelpOptions = true)
+    subcommands = {BenchCommand.Unet.class, BenchCommand.Pipeline.class}, mixinStandardHelpOptions = true)
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -58,7 +58,7 @@ public final class BenchCommand implements Runnable {
         UNet2DConditionModel unet;
         String name;
         if (sd15) {
-          unet = UNetBench.sd15Random(m);
+          unet = dev.unmasked.bench.RandomModels.sd15Unet(m);
           name = "SD-1.5-shaped UNet (random weights)";
         } else {
           Path cfg = model.resolve("unet/config.json");
@@ -76,6 +76,64 @@ public final class BenchCommand implements Runnable {
         System.out.printf("params %.1fM, batch %d, latents %dx%d: forward %.1f ms, "
                 + "forward+backward(context) %.1f ms (medians of %d)%n", r.params() / 1e6, batch, h,
             w, r.forwardMs(), r.forwardBackwardMs(), repeats);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "pipeline", mixinStandardHelpOptions = true,
+      description = "Seconds per denoising step of txt2img (guidance batch of 2), and VAE decode.")
+  static final class Pipeline implements Callable<Integer> {
+    @Option(names = "--model", description = "diffusers folder or single-file checkpoint")
+    Path model;
+
+    @Option(names = "--sd15", description = "an SD-1.5-shaped pipeline with random weights")
+    boolean sd15;
+
+    @Option(names = "--height", description = "pixels (default 512 for --sd15, else the model's)")
+    Integer height;
+
+    @Option(names = "--width")
+    Integer width;
+
+    @Option(names = "--steps", defaultValue = "3")
+    int steps;
+
+    @Override
+    public Integer call() {
+      if ((model == null) == !sd15) {
+        throw new UserError("give exactly one of --model DIR|FILE or --sd15");
+      }
+      System.out.println("machine: " + MachineInfo.describe());
+      try (NDManager m = NDManager.newBaseManager()) {
+        long t0 = System.nanoTime();
+        dev.unmasked.pipeline.LoadedModel lm = sd15
+            ? dev.unmasked.bench.RandomModels.sd15Pipeline(m)
+            : dev.unmasked.pipeline.LoadedModel.load(model, m, DataType.FLOAT32);
+        double load = (System.nanoTime() - t0) / 1e9;
+        int f = lm.vaeScaleFactor();
+        int h = height != null ? height : sd15 ? 512 : lm.unet().config().sampleSize() * f;
+        int w = width != null ? width : h;
+        var sch = dev.unmasked.scheduler.Schedulers.fromConfig(lm.schedulerConfig(), "ddim");
+        var pipe = new dev.unmasked.pipeline.StableDiffusionPipeline(lm, sch);
+        long[] stamps = new long[steps + 2];
+        stamps[0] = System.nanoTime();
+        pipe.generate(new dev.unmasked.pipeline.GenerationRequest("a photo of a cat", "", steps,
+            7.5, h, w, 1, 0, null), (d, t, lat) -> {
+              stamps[d] = System.nanoTime();
+              System.out.printf("  step %d/%d: %.2f s%n", d, t, (stamps[d] - stamps[d - 1]) / 1e9);
+            });
+        long end = System.nanoTime();
+        double[] per = new double[steps - 1];
+        for (int i = 2; i <= steps; i++) {
+          per[i - 2] = (stamps[i] - stamps[i - 1]) / 1e9;
+        }
+        double first = (stamps[1] - stamps[0]) / 1e9; // includes prompt encoding
+        double decode = (end - stamps[steps]) / 1e9;
+        System.out.printf("%s, %dx%d, DDIM, guidance batch 2: load %.1f s, first step %.2f s "
+                + "(with prompt encoding), median later step %.3f s, VAE decode %.2f s%n",
+            sd15 ? "SD-1.5-shaped pipeline (random weights)" : lm.name(), w, h, load, first,
+            per.length == 0 ? first : UNetBench.median(per), decode);
       }
       return 0;
     }

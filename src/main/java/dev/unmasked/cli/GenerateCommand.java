@@ -1,0 +1,194 @@
+package dev.unmasked.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.unmasked.io.SafetensorsFile;
+import dev.unmasked.io.SafetensorsWriter;
+import dev.unmasked.io.TensorInfo;
+import dev.unmasked.pipeline.GenerationRequest;
+import dev.unmasked.pipeline.LoadedModel;
+import dev.unmasked.pipeline.PngImages;
+import dev.unmasked.pipeline.StableDiffusionPipeline;
+import dev.unmasked.scheduler.Scheduler;
+import dev.unmasked.scheduler.Schedulers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code unmasked generate}: text to image on any SD 1.x/2.x model. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "Generate images from a prompt (diffusers StableDiffusionPipeline semantics).")
+public final class GenerateCommand implements Callable<Integer> {
+
+  @Option(names = "--model", required = true,
+      description = "diffusers pipeline folder, or single-file .safetensors checkpoint")
+  Path model;
+
+  @Option(names = "--prompt", required = true)
+  String prompt;
+
+  @Option(names = "--negative-prompt", defaultValue = "")
+  String negativePrompt;
+
+  @Option(names = "--steps", defaultValue = "30")
+  int steps;
+
+  @Option(names = "--guidance", defaultValue = "7.5", description = "classifier-free guidance scale")
+  double guidance;
+
+  @Option(names = "--scheduler",
+      description = "ddim, euler, euler-a, pndm, dpmpp-2m (default: the model's scheduler_config)")
+  String scheduler;
+
+  @Option(names = "--seed", defaultValue = "0")
+  long seed;
+
+  @Option(names = "--height", description = "pixels (default: the UNet's sample_size x VAE factor)")
+  Integer height;
+
+  @Option(names = "--width", description = "pixels (default: as height)")
+  Integer width;
+
+  @Option(names = "--num-images", defaultValue = "1")
+  int numImages;
+
+  @Option(names = "--init-latents",
+      description = "safetensors file with one tensor [N,4,h,w]: unscaled N(0,1) starting noise")
+  Path initLatents;
+
+  @Option(names = "--save-latents", description = "write the final latents [N,4,h,w] here")
+  Path saveLatents;
+
+  @Option(names = "--out", defaultValue = "out/image.png",
+      description = "PNG path; with several images -0, -1, ... is added before .png")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    long t0 = System.nanoTime();
+    if (numImages < 1) {
+      throw new UserError("--num-images must be at least 1; got " + numImages);
+    }
+    if (steps < 1) {
+      throw new UserError("--steps must be at least 1; got " + steps);
+    }
+    if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+      throw new UserError("--out " + out + ": give a file name ending in .png");
+    }
+    checkWritableFolder(out, "--out");
+    if (saveLatents != null) {
+      checkWritableFolder(saveLatents, "--save-latents");
+    }
+    float[] init = initLatents == null ? null : readInitLatents(initLatents);
+    try (NDManager m = NDManager.newBaseManager()) {
+      LoadedModel lm = LoadedModel.load(model, m, DataType.FLOAT32);
+      Scheduler sch;
+      try {
+        sch = Schedulers.fromConfig(lm.schedulerConfig(), scheduler);
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--scheduler " + scheduler + ": " + e.getMessage());
+      }
+      int f = lm.vaeScaleFactor();
+      int h = height != null ? height : lm.unet().config().sampleSize() * f;
+      int w = width != null ? width : (height != null ? height : h);
+      if (h % f != 0 || w % f != 0 || h <= 0 || w <= 0) {
+        throw new UserError("--height/--width " + h + "x" + w + " must be positive multiples of "
+            + f + " (this model's VAE factor)");
+      }
+      GenerationRequest req = new GenerationRequest(prompt, negativePrompt, steps, guidance, h, w,
+          numImages, seed, init);
+      StableDiffusionPipeline pipe = new StableDiffusionPipeline(lm, sch);
+      double loadSec = (System.nanoTime() - t0) / 1e9;
+      ProgressBar[] bar = {null};
+      long g0 = System.nanoTime();
+      StableDiffusionPipeline.Result res;
+      try {
+        res = pipe.generate(req, (done, total, latents) -> {
+          if (bar[0] == null) {
+            bar[0] = new ProgressBar("denoising", total, System.err);
+          }
+          bar[0].update(done);
+        });
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+      for (String warning : res.warnings()) {
+        System.err.println("warning: " + warning);
+      }
+      double genSec = (System.nanoTime() - g0) / 1e9;
+      List<Path> written = new ArrayList<>();
+      for (int i = 0; i < numImages; i++) {
+        Path p = numImages == 1 ? out : indexed(out, i);
+        String params = PngImages.a1111Parameters(req, samplerName(sch), seed + i, lm.name());
+        PngImages.write(PngImages.toImage(res.imagesUint8(), i, h, w),
+            Map.of("parameters", params, "Software", "unmasked"), p);
+        written.add(p);
+      }
+      if (saveLatents != null) {
+        new SafetensorsWriter().metadata("format", "pt").metadata("producer", "unmasked generate")
+            .putF32("latents", res.latents(), res.latentShape()).write(saveLatents);
+      }
+      System.out.printf(Locale.ROOT,
+          "%d image(s) %dx%d, %d steps %s, guidance %.1f, seed %d: load %.1f s, denoise+decode "
+              + "%.1f s (%.2f s/step); wrote %s%n", numImages, w, h, steps, sch.name(), guidance,
+          seed, loadSec, genSec, genSec / Math.max(1, steps), written);
+    }
+    return 0;
+  }
+
+  static Path indexed(Path p, int i) {
+    String name = p.getFileName().toString();
+    String stem = name.substring(0, name.length() - 4);
+    return p.resolveSibling(stem + "-" + i + ".png");
+  }
+
+  static void checkWritableFolder(Path file, String option) {
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new UserError(option + " " + file + ": folder " + dir + " does not exist (create it "
+          + "first)");
+    }
+    if (!Files.isWritable(dir)) {
+      throw new UserError(option + " " + file + ": folder " + dir + " is not writable");
+    }
+    if (Files.isDirectory(file)) {
+      throw new UserError(option + " " + file + " is a folder; give a file name");
+    }
+  }
+
+  static float[] readInitLatents(Path file) {
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      if (f.keys().size() != 1) {
+        throw new UserError("--init-latents " + file + ": expected exactly one tensor, found "
+            + f.keys().size() + " " + f.keys());
+      }
+      String key = f.keys().iterator().next();
+      TensorInfo t = f.info(key);
+      if (t.shape().length != 4) {
+        throw new UserError("--init-latents " + file + ": tensor '" + key + "' has shape "
+            + t.shapeString() + "; expected [N, 4, height/8, width/8]");
+      }
+      return f.floats(key);
+    } catch (java.io.IOException e) {
+      throw new UserError("--init-latents " + e.getMessage());
+    }
+  }
+
+  static String samplerName(Scheduler s) {
+    return switch (s.name()) {
+      case "ddim" -> "DDIM";
+      case "euler" -> "Euler";
+      case "euler-a" -> "Euler a";
+      case "pndm" -> "PLMS";
+      case "dpmpp-2m" -> s.config().useKarrasSigmas() ? "DPM++ 2M Karras" : "DPM++ 2M";
+      case "ddpm" -> "DDPM";
+      default -> s.name();
+    };
+  }
+}

@@ -1,0 +1,55 @@
+package dev.unmasked.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * A one-line progress bar on stderr: {@code label [#####.....] 3/10 1.25 it/s loss 0.1234 ETA 5s}.
+ * Redrawn in place on a terminal; on a pipe/log a line is printed every ~10% instead.
+ */
+public final class ProgressBar {
+  private final String label;
+  private final int total;
+  private final PrintStream out;
+  private final long start = System.nanoTime();
+  private final boolean tty = System.console() != null;
+  private int lastDecile = -1;
+
+  public ProgressBar(String label, int total, PrintStream out) {
+    this.label = label;
+    this.total = total;
+    this.out = out;
+  }
+
+  public void update(int done) {
+    update(done, Double.NaN);
+  }
+
+  /** Draws the bar for {@code done} of {@code total}, with a loss when it is a number. */
+  public void update(int done, double loss) {
+    double secs = (System.nanoTime() - start) / 1e9;
+    double rate = done / Math.max(secs, 1e-9);
+    int width = 24;
+    int filled = total == 0 ? width : (int) ((long) width * done / total);
+    String bar = "#".repeat(filled) + ".".repeat(width - filled);
+    String eta = rate > 0 ? String.format(Locale.ROOT, " ETA %.0fs", (total - done) / rate) : "";
+    String lossText = Double.isNaN(loss) ? "" : String.format(Locale.ROOT, " loss %.4f", loss);
+    String line = String.format(Locale.ROOT, "%s [%s] %d/%d %.2f it/s%s%s", label, bar, done,
+        total, rate, lossText, done < total ? eta : "");
+    if (tty) {
+      out.print("\r" + line + (done >= total ? "\n" : ""));
+      out.flush();
+    } else {
+      int decile = total == 0 ? 10 : (int) (10L * done / total);
+      if (decile != lastDecile || done >= total) {
+        out.println(line);
+        lastDecile = decile;
+      }
+    }
+  }
+
+  /** Seconds since the bar was created. */
+  public double elapsedSeconds() {
+    return (System.nanoTime() - start) / 1e9;
+  }
+}
