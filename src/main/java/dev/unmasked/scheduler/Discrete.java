@@ -23,8 +23,13 @@ final class Discrete {
     }
   }
 
-  /** Checks shared by all: training betas and the unsupported zero-SNR rescale. */
+  /**
+   * Checks shared by all schedulers (timestep spacing, training betas, the unsupported zero-SNR
+   * rescale), so a bad config fails when the scheduler is built, then builds the beta schedule.
+   */
   static BetaSchedule betas(SchedulerConfig c) {
+    requireOneOf(
+        c, "timestep_spacing", c.timestepSpacing(), List.of("leading", "trailing", "linspace"));
     if (c.numTrainTimesteps() < 2) {
       throw c.error("num_train_timesteps", "is " + c.numTrainTimesteps() + "; it must be >= 2");
     }
