@@ -65,7 +65,8 @@ public final class BetaSchedule {
       default:
         throw c.error(
             "beta_schedule",
-            "'" + c.betaSchedule() + "' is not supported; use linear, scaled_linear or squaredcos_cap_v2");
+            "'" + c.betaSchedule()
+                + "' is not supported; use linear, scaled_linear or squaredcos_cap_v2");
     }
   }
 

@@ -10,9 +10,10 @@ import java.util.List;
  * <p>As in diffusers, the previous timestep is {@code t - num_train_timesteps // n}, not the next
  * entry of {@link #timesteps()}; the two differ for trailing and linspace spacing. {@code eta} is 0
  * (deterministic) unless set with {@link #setEta}; with eta > 0 each step draws {@code
- * modelOutput.length} values from the given {@link NoiseSource}. Honours {@code clip_sample}, {@code
- * clip_sample_range}, {@code set_alpha_to_one}, {@code steps_offset}, {@code timestep_spacing} and
- * {@code prediction_type} epsilon / v_prediction / sample; refuses thresholding.
+ * modelOutput.length} values from the given {@link NoiseSource}. Honours {@code clip_sample},
+ * {@code clip_sample_range}, {@code set_alpha_to_one}, {@code steps_offset}, {@code
+ * timestep_spacing} and {@code prediction_type} epsilon / v_prediction / sample; refuses
+ * thresholding.
  */
 public final class DDIMScheduler implements Scheduler {
 

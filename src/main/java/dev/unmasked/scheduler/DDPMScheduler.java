@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * DDPM, mirroring diffusers 0.25.1 {@code DDPMScheduler} in float32. Its main use here is training:
  * {@link #addNoise} builds {@code z_t} and {@link #getVelocity} the v-prediction target. {@link
- * #step} is ancestral sampling; for {@code t > 0} it draws {@code modelOutput.length} values from the
- * {@link NoiseSource}.
+ * #step} is ancestral sampling; for {@code t > 0} it draws {@code modelOutput.length} values from
+ * the {@link NoiseSource}.
  *
  * <p>Before {@link #setTimesteps} the loop covers all training timesteps, as in diffusers. Honours
  * {@code variance_type} fixed_small, fixed_small_log and fixed_large, {@code clip_sample}, {@code

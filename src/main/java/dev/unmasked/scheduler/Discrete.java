@@ -97,9 +97,9 @@ final class Discrete {
     for (long t : ts) {
       if (t < 0 || t >= c.numTrainTimesteps()) {
         throw new IllegalArgumentException(
-            n + " inference steps with timestep_spacing " + c.timestepSpacing() + " and steps_offset "
-                + c.stepsOffset() + " give timestep " + t + ", outside 0.."
-                + (c.numTrainTimesteps() - 1) + "; use fewer steps");
+            n + " inference steps with timestep_spacing " + c.timestepSpacing()
+                + " and steps_offset " + c.stepsOffset() + " give timestep " + t + ", outside 0.."
+                + (c.numTrainTimesteps() - 1) + "; choose another step count or spacing");
       }
     }
     return ts;
@@ -154,7 +154,8 @@ final class Discrete {
 
   static float[] noise(NoiseSource noise, int n, String who) {
     if (noise == null) {
-      throw new IllegalStateException(who + " needs a NoiseSource for this step; pass one to step()");
+      throw new IllegalStateException(
+          who + " needs a NoiseSource for this step; pass one to step()");
     }
     float[] out = new float[n];
     noise.fill(out);

@@ -34,7 +34,8 @@ public final class EulerDiscreteScheduler implements Scheduler {
         config, "interpolation_type", config.interpolationType(), List.of("linear"));
     Discrete.refuse(
         config,
-        "continuous".equals(config.timestepType()) && "v_prediction".equals(config.predictionType()),
+        "continuous".equals(config.timestepType())
+            && "v_prediction".equals(config.predictionType()),
         "timestep_type",
         "is continuous with v_prediction, which is not supported; use discrete");
     this.trainSigmas = trainingSigmas(schedule);

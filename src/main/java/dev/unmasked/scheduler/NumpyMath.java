@@ -25,9 +25,10 @@ final class NumpyMath {
   }
 
   /**
-   * {@code np.arange(start, stop, step)} with float arguments: length {@code ceil((stop-start)/step)},
-   * then element i is {@code start + i*delta} with {@code delta = (start+step) - start}. The length
-   * can exceed the intended count by one for some steps (numpy behaviour, kept on purpose).
+   * {@code np.arange(start, stop, step)} with float arguments: length {@code
+   * ceil((stop-start)/step)}, then element i is {@code start + i*delta} with {@code delta =
+   * (start+step) - start}. The length can exceed the intended count by one for some steps (numpy
+   * behaviour, kept on purpose: e.g. trailing spacing with 61 steps gives 62 timesteps).
    */
   static double[] arange(double start, double stop, double step) {
     int len = (int) Math.max(0, Math.ceil((stop - start) / step));

@@ -60,8 +60,8 @@ public interface Scheduler {
   double initNoiseSigma();
 
   /**
-   * The model input at loop index {@code i}: {@code sample} itself for all but the Euler schedulers,
-   * which divide by {@code sqrt(sigma^2 + 1)}. Never modifies {@code sample}.
+   * The model input at loop index {@code i}: {@code sample} itself for all but the Euler
+   * schedulers, which divide by {@code sqrt(sigma^2 + 1)}. Never modifies {@code sample}.
    */
   float[] scaleModelInput(float[] sample, int i);
 

@@ -114,8 +114,8 @@ public enum SchedulerType {
         d.put("variance_type", null);
         d.put("timestep_spacing", "linspace");
         // Not __init__ keys in 0.25.1: sigma_min/sigma_max reach _convert_to_karras through the
-        // hidden config that from_config registers; final_sigmas_type is a later diffusers key whose
-        // absent value means 0.25.1's behaviour (final sigma = sigma of timestep 0).
+        // hidden config that from_config registers; final_sigmas_type is a later diffusers key
+        // whose absent value means 0.25.1's behaviour (final sigma = sigma of timestep 0).
         d.put("sigma_min", null);
         d.put("sigma_max", null);
         d.put("final_sigmas_type", "sigma_min");

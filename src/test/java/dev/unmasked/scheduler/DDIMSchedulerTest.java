@@ -93,6 +93,22 @@ class DDIMSchedulerTest {
   }
 
   @Test
+  void numpyArangeQuirkIsKeptForTrailingSpacing() throws Exception {
+    // np.arange(1000, 0, -1000/61) has 62 elements, the last rounding to 0, so diffusers asks for
+    // timestep -1: refused here (DDIM), clamped by np.interp and kept (Euler).
+    JsonObject j = json("ddim_epsilon");
+    j.addProperty("timestep_spacing", "trailing");
+    Scheduler ddim = Schedulers.fromConfig(j, null);
+    assertThrows(IllegalArgumentException.class, () -> ddim.setTimesteps(61));
+    ddim.setTimesteps(60);
+    assertEquals(60, ddim.numSteps());
+    Scheduler euler = Schedulers.fromConfig(j, "euler");
+    euler.setTimesteps(61);
+    assertEquals(62, euler.numSteps());
+    assertEquals(-1.0, euler.timestepForModel(61));
+  }
+
+  @Test
   void clipSampleClampsThePredictedOriginal() throws Exception {
     JsonObject j = json("ddim_epsilon");
     j.addProperty("clip_sample", true);

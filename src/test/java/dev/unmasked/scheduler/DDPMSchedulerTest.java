@@ -34,7 +34,7 @@ class DDPMSchedulerTest {
 
   @Test
   void lastStepReturnsThePredictedOriginalWithoutNoise() throws Exception {
-    // At t = 0 the posterior mean coefficient of x_t is 0 and that of x0 is 1, and no noise is drawn.
+    // At t = 0 the posterior mean's coefficient of x_t is 0 and that of x0 is 1; no noise is drawn.
     DDPMScheduler s = (DDPMScheduler) Golden.scheduler("ddpm", null);
     assertEquals(1000, s.numSteps(), "before setTimesteps the loop covers all training steps");
     assertEquals(0.0, s.timestepForModel(999));

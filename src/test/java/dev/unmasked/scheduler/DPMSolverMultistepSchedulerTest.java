@@ -55,7 +55,8 @@ class DPMSolverMultistepSchedulerTest {
       for (int n : new int[] {4, 10}) {
         JsonObject j = DDIMSchedulerTest.json("dpmpp2m_epsilon");
         j.addProperty("use_karras_sigmas", true);
-        DPMSolverMultistepScheduler s = (DPMSolverMultistepScheduler) Schedulers.fromConfig(j, null);
+        DPMSolverMultistepScheduler s =
+            (DPMSolverMultistepScheduler) Schedulers.fromConfig(j, null);
         s.setTimesteps(n);
         float[] euler = g.floats("euler.sigmas.karras." + n);
         float[] sig = s.sigmas();

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.unmasked.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
 
-/** No golden exists for Euler ancestral: its schedule is checked against Euler's, its noise by statistics. */
+/** No golden exists: the schedule is checked against Euler's, the noise by its statistics. */
 class EulerAncestralDiscreteSchedulerTest {
 
   private static EulerAncestralDiscreteScheduler ancestral(int steps) {
@@ -50,7 +50,8 @@ class EulerAncestralDiscreteSchedulerTest {
   void perfectDenoiserKeepsTheNextNoiseLevel() {
     // x0 = 0 and sample = sigma * eps with the model returning eps exactly: the deterministic part
     // lands on sigma_down * eps, the added noise has std sigma_up, and sigma_up^2 + sigma_down^2 =
-    // sigma_next^2, so the result has std sigma_next and correlation sigma_down / sigma_next with eps.
+    // sigma_next^2, so the result has std sigma_next and correlation sigma_down / sigma_next with
+    // eps.
     EulerAncestralDiscreteScheduler s = ancestral(10);
     int i = 4;
     float sigma = s.sigmas()[i];

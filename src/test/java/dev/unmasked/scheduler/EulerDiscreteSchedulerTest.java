@@ -49,7 +49,8 @@ class EulerDiscreteSchedulerTest {
         j.addProperty("use_karras_sigmas", true);
         EulerDiscreteScheduler s = (EulerDiscreteScheduler) Schedulers.fromConfig(j, null);
         s.setTimesteps(n);
-        Golden.assertClose(g.floats("euler.sigmas.karras." + n), toDouble(s.sigmas()), 1e-7, "sigmas");
+        Golden.assertClose(
+            g.floats("euler.sigmas.karras." + n), toDouble(s.sigmas()), 1e-7, "sigmas");
         // The fractional timesteps go through numpy's float32 SIMD log, which is not correctly
         // rounded; we use the correctly rounded log and land within 3e-7 relative.
         Golden.assertClose(g.floats("euler.timesteps.karras." + n), s.timesteps(), 2e-6, "t");

@@ -51,7 +51,8 @@ final class GoldenLoops {
         }
         StepResult r = s.step(g.floats("model_output." + i), i, sample);
         float[] want = g.floats(p + "prev_sample." + i);
-        Golden.assertClose(want, r.prevSample(), Golden.STEP_ATOL, Golden.STEP_RTOL, p + "prev_sample." + i);
+        Golden.assertClose(
+            want, r.prevSample(), Golden.STEP_ATOL, Golden.STEP_RTOL, p + "prev_sample." + i);
         worst = Math.max(worst, Golden.maxAbsDiff(want, r.prevSample()));
         String po = p + "pred_original_sample." + i;
         assertEquals(g.contains(po), r.hasPredOriginalSample(), po + " presence");
