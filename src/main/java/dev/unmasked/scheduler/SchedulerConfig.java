@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.unmasked.cli.UserError;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -114,6 +115,12 @@ public record SchedulerConfig(
         source);
   }
 
+  /** {@code trained_betas} (a copy), or null. */
+  @Override
+  public double[] trainedBetas() {
+    return trainedBetas == null ? null : trainedBetas.clone();
+  }
+
   /** A user error about {@code key} of this config: "source: key: problem". */
   public UserError error(String key, String problem) {
     return new UserError(source + ": scheduler config key '" + key + "' " + problem);
@@ -131,7 +138,7 @@ public record SchedulerConfig(
     n.put("set_alpha_to_one", false);
     n.put("clip_sample", false);
     n.put("variance_type", null);
-    return n;
+    return Collections.unmodifiableMap(n);
   }
 
   /** Typed access with defaults; every failure names the file and key. */
