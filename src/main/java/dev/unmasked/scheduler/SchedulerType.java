@@ -3,7 +3,6 @@ package dev.unmasked.scheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The supported schedulers: a short CLI name, the diffusers class it mirrors, and that class's
@@ -131,11 +130,6 @@ public enum SchedulerType {
         "clip_sample_range", 1.0,
         "timestep_spacing", "leading",
         "rescale_betas_zero_snr", false);
-  }
-
-  /** The keys this class reads from a config. */
-  Set<String> keys() {
-    return defaults().keySet();
   }
 
   @Override
