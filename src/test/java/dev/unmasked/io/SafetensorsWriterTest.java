@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SafetensorsWriterTest {
-  @TempDir Path dir;
+  @TempDir(factory = ScratchDirs.class) Path dir;
 
   private static final Path GOLDEN = Paths.get("src/test/resources/golden");
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelFolderTest {
-  @TempDir Path tmp;
+  @TempDir(factory = dev.unmasked.io.ScratchDirs.class) Path tmp;
 
   private static final Path SD1 = Paths.get("src/test/resources/golden/tiny-sd");
   private static final Path SD2 = Paths.get("src/test/resources/golden/tiny-sd2");
