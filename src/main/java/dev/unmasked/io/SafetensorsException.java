@@ -11,4 +11,9 @@ public class SafetensorsException extends java.io.IOException {
   public SafetensorsException(Path file, String problem, Throwable cause) {
     super(file + ": " + problem, cause);
   }
+
+  /** For sources that are not one file (a shard index, tensors in memory): {@code where} names it. */
+  public SafetensorsException(String where, String problem) {
+    super(where + ": " + problem);
+  }
 }

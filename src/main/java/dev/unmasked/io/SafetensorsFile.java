@@ -1,31 +1,21 @@
 package dev.unmasked.io;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A memory-mapped safetensors file. The header is validated completely when the file is opened
- * (dtype, shape, offsets inside the data section, byte count = numel * width, no overlaps), so a
- * corrupt or lying file fails here with a message naming the file and the problem, never later in
- * native code. Tensor data is mapped per tensor, so files over 2 GiB are fine; only a single tensor
- * over 2 GiB is refused.
+ * (strict JSON, no duplicate names, dtype, shape, byte count = numel * width, tensors tiling the data
+ * section exactly; see {@link SafetensorsHeader}), so a corrupt, truncated or lying file fails here
+ * with a {@link SafetensorsException} naming the file and the problem, never later in native code.
+ * Tensor data is mapped per tensor, so files over 2 GiB are fine; only a single tensor over 2 GiB is
+ * refused (when read). Writing is {@link SafetensorsWriter}'s job.
  */
 public final class SafetensorsFile implements TensorSource {
 
@@ -35,6 +25,10 @@ public final class SafetensorsFile implements TensorSource {
   private final Path path;
   private final FileChannel channel;
   private final long dataStart;
+  private final long dataLen;
+  /** The whole data section when it is under 2 GiB, mapped on first use. */
+  private MappedByteBuffer whole;
+  private boolean closed;
   private final Map<String, TensorInfo> tensors;
   private final Map<String, String> metadata;
 
@@ -42,11 +36,13 @@ public final class SafetensorsFile implements TensorSource {
       Path path,
       FileChannel channel,
       long dataStart,
+      long dataLen,
       Map<String, TensorInfo> tensors,
       Map<String, String> metadata) {
     this.path = path;
     this.channel = channel;
     this.dataStart = dataStart;
+    this.dataLen = dataLen;
     this.tensors = tensors;
     this.metadata = metadata;
   }
@@ -80,13 +76,12 @@ public final class SafetensorsFile implements TensorSource {
             "header length " + headerLen + " runs past the end of the file (" + size
                 + " bytes): file truncated?");
       }
+      // Allocation is bounded: headerLen <= MAX_HEADER_BYTES and the bytes really are in the file.
       ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
       readFully(ch, hb, 8, path);
-      String json = new String(hb.array(), StandardCharsets.UTF_8);
       long dataLen = size - 8 - headerLen;
-      Map<String, String> meta = new LinkedHashMap<>();
-      Map<String, TensorInfo> infos = parseHeader(path, json, dataLen, meta);
-      return new SafetensorsFile(path, ch, 8 + headerLen, infos, meta);
+      SafetensorsHeader h = SafetensorsHeader.parse(path, hb.array(), dataLen);
+      return new SafetensorsFile(path, ch, 8 + headerLen, dataLen, h.tensors, h.metadata);
     } catch (SafetensorsException e) {
       closeQuietly(ch);
       throw e;
@@ -94,115 +89,6 @@ public final class SafetensorsFile implements TensorSource {
       closeQuietly(ch);
       throw new SafetensorsException(path, "unreadable header (" + e + ")", e);
     }
-  }
-
-  private static Map<String, TensorInfo> parseHeader(
-      Path path, String json, long dataLen, Map<String, String> meta) throws SafetensorsException {
-    JsonElement root;
-    try {
-      root = JsonParser.parseString(json);
-    } catch (RuntimeException e) {
-      throw new SafetensorsException(path, "header is not valid JSON (" + e.getMessage() + ")");
-    }
-    if (!root.isJsonObject()) {
-      throw new SafetensorsException(path, "header is not a JSON object");
-    }
-    Map<String, TensorInfo> infos = new TreeMap<>();
-    for (Map.Entry<String, JsonElement> e : root.getAsJsonObject().entrySet()) {
-      String name = e.getKey();
-      if (name.equals("__metadata__")) {
-        if (!e.getValue().isJsonObject()) {
-          throw new SafetensorsException(path, "__metadata__ is not an object");
-        }
-        for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) {
-          if (!m.getValue().isJsonPrimitive() || !m.getValue().getAsJsonPrimitive().isString()) {
-            throw new SafetensorsException(
-                path, "__metadata__ value of '" + m.getKey() + "' is not a string");
-          }
-          meta.put(m.getKey(), m.getValue().getAsString());
-        }
-        continue;
-      }
-      infos.put(name, parseEntry(path, name, e.getValue(), dataLen));
-    }
-    List<TensorInfo> byOffset = new ArrayList<>(infos.values());
-    byOffset.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
-    for (int i = 1; i < byOffset.size(); i++) {
-      TensorInfo a = byOffset.get(i - 1);
-      TensorInfo b = byOffset.get(i);
-      if (b.begin() < a.end()) {
-        throw new SafetensorsException(
-            path,
-            "tensors '" + a.name() + "' [" + a.begin() + "," + a.end() + ") and '" + b.name()
-                + "' [" + b.begin() + "," + b.end() + ") overlap");
-      }
-    }
-    return Collections.unmodifiableMap(infos);
-  }
-
-  private static TensorInfo parseEntry(Path path, String name, JsonElement v, long dataLen)
-      throws SafetensorsException {
-    String where = "tensor '" + name + "'";
-    if (!v.isJsonObject()) {
-      throw new SafetensorsException(path, where + ": entry is not an object");
-    }
-    JsonObject o = v.getAsJsonObject();
-    JsonElement dt = o.get("dtype");
-    if (dt == null || !dt.isJsonPrimitive()) {
-      throw new SafetensorsException(path, where + ": missing dtype");
-    }
-    DType dtype = DType.parse(dt.getAsString());
-    if (dtype == null) {
-      throw new SafetensorsException(path, where + ": unsupported dtype '" + dt.getAsString() + "'");
-    }
-    JsonElement sh = o.get("shape");
-    if (sh == null || !sh.isJsonArray()) {
-      throw new SafetensorsException(path, where + ": missing shape");
-    }
-    long[] shape = new long[sh.getAsJsonArray().size()];
-    long numel = 1;
-    for (int i = 0; i < shape.length; i++) {
-      shape[i] = nonNegativeLong(path, where + " shape[" + i + "]", sh.getAsJsonArray().get(i));
-      numel = Math.multiplyHigh(numel, shape[i]) != 0 || numel * shape[i] < 0 ? -1 : numel * shape[i];
-      if (numel < 0) {
-        throw new SafetensorsException(path, where + ": shape overflows");
-      }
-    }
-    JsonElement off = o.get("data_offsets");
-    if (off == null || !off.isJsonArray() || off.getAsJsonArray().size() != 2) {
-      throw new SafetensorsException(path, where + ": data_offsets must be [begin, end]");
-    }
-    long begin = nonNegativeLong(path, where + " data_offsets[0]", off.getAsJsonArray().get(0));
-    long end = nonNegativeLong(path, where + " data_offsets[1]", off.getAsJsonArray().get(1));
-    if (end < begin || end > dataLen) {
-      throw new SafetensorsException(
-          path,
-          where + ": data_offsets [" + begin + "," + end + "] outside the data section of "
-              + dataLen + " bytes (file truncated or header lying)");
-    }
-    if (numel > Long.MAX_VALUE / dtype.bytes() || end - begin != numel * dtype.bytes()) {
-      throw new SafetensorsException(
-          path,
-          where + ": " + (end - begin) + " bytes stored but dtype " + dtype + " x shape "
-              + java.util.Arrays.toString(shape) + " needs " + numel * dtype.bytes());
-    }
-    return new TensorInfo(name, dtype, shape, begin, end);
-  }
-
-  private static long nonNegativeLong(Path path, String what, JsonElement e)
-      throws SafetensorsException {
-    try {
-      if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-        java.math.BigDecimal d = e.getAsBigDecimal();
-        long l = d.longValueExact();
-        if (l >= 0) {
-          return l;
-        }
-      }
-    } catch (ArithmeticException | NumberFormatException ex) {
-      // fall through
-    }
-    throw new SafetensorsException(path, what + " is not a non-negative integer: " + e);
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path path)
@@ -264,16 +150,33 @@ public final class SafetensorsFile implements TensorSource {
     return t;
   }
 
-  /** A little-endian read-only view of the tensor's bytes (memory-mapped). */
+  /**
+   * A little-endian read-only view of the tensor's bytes (memory-mapped). A data section under 2 GiB
+   * is mapped once and sliced; a larger one is mapped per tensor, since a Java buffer cannot span
+   * more than 2 GiB.
+   */
   public ByteBuffer bytes(String key) throws SafetensorsException {
     TensorInfo t = info(key);
     if (t.byteLength() > Integer.MAX_VALUE) {
       throw new SafetensorsException(path, "tensor '" + key + "' is over 2 GiB; not supported");
     }
     try {
-      MappedByteBuffer mb =
-          channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), t.byteLength());
-      return mb.order(ByteOrder.LITTLE_ENDIAN);
+      synchronized (this) {
+        if (closed) {
+          throw new SafetensorsException(path, "file was closed before tensor '" + key + "' was read");
+        }
+        if (dataLen <= Integer.MAX_VALUE) {
+          if (whole == null) {
+            whole = channel.map(FileChannel.MapMode.READ_ONLY, dataStart, dataLen);
+          }
+          return whole
+              .slice((int) t.begin(), (int) t.byteLength())
+              .order(ByteOrder.LITTLE_ENDIAN);
+        }
+        MappedByteBuffer mb =
+            channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), t.byteLength());
+        return mb.order(ByteOrder.LITTLE_ENDIAN);
+      }
     } catch (IOException e) {
       throw new SafetensorsException(path, "cannot map tensor '" + key + "' (" + e + ")", e);
     }
@@ -299,7 +202,9 @@ public final class SafetensorsFile implements TensorSource {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
+    whole = null; // the mapping itself is released by the garbage collector
     closeQuietly(channel);
   }
 }

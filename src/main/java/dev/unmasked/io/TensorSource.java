@@ -11,6 +11,11 @@ public interface TensorSource extends AutoCloseable {
   /** All tensor names, sorted. */
   Set<String> keys();
 
+  /** Whether a tensor named {@code key} exists. */
+  default boolean contains(String key) {
+    return keys().contains(key);
+  }
+
   /** The entry for {@code key}; a missing key is an error naming where it was looked for. */
   TensorInfo info(String key) throws SafetensorsException;
 
