@@ -23,6 +23,26 @@ final class ConfigChecks {
           + "next to the file) and/or a diffusers folder whose unet/, vae/, text_encoder/ config.json "
           + "files describe this model (SingleFileOptions.configDir).";
 
+  private static final List<String> UNET_KEYS = List.of("block_out_channels", "down_block_types",
+      "up_block_types", "layers_per_block", "in_channels", "out_channels", "cross_attention_dim",
+      "use_linear_projection", "norm_num_groups");
+  private static final List<String> VAE_KEYS = List.of("block_out_channels", "layers_per_block",
+      "in_channels", "out_channels", "latent_channels", "norm_num_groups");
+  private static final List<String> TEXT_KEYS = List.of("hidden_size", "vocab_size",
+      "max_position_embeddings", "intermediate_size", "num_attention_heads", "num_hidden_layers");
+
+  /** Adds a problem for each key the config lacks; true when none is missing. */
+  private static boolean has(JsonObject config, String what, List<String> keys, List<String> problems) {
+    boolean all = true;
+    for (String k : keys) {
+      if (!config.has(k) || config.get(k).isJsonNull()) {
+        problems.add(what + " config lacks '" + k + "'");
+        all = false;
+      }
+    }
+    return all;
+  }
+
   /** Checks UNet and VAE configs; returns the problems found (empty when consistent). */
   static List<String> unetAndVae(
       SafetensorsFile f,
@@ -31,6 +51,10 @@ final class ConfigChecks {
       VaeKeys.Layout vaeLayout) {
     List<String> problems = new ArrayList<>();
     JsonObject unet = configs.get(Component.UNET);
+    JsonObject vae = configs.get(Component.VAE);
+    if (!has(unet, "unet", UNET_KEYS, problems) | !has(vae, "vae", VAE_KEYS, problems)) {
+      return problems;
+    }
     UnetKeys.Layout fromConfig = UnetKeys.Layout.fromConfig(unet);
     if (!fromConfig.equals(unetLayout)) {
       problems.add("unet config describes " + fromConfig + " but the file's input/output_blocks give "
@@ -57,7 +81,6 @@ final class ConfigChecks {
     });
     groups(unet, "unet", problems);
 
-    JsonObject vae = configs.get(Component.VAE);
     JsonArray vOut = vae.getAsJsonArray("block_out_channels");
     VaeKeys.Layout vFromConfig = new VaeKeys.Layout(vOut.size(), vae.get("layers_per_block").getAsInt());
     if (!vFromConfig.equals(vaeLayout)) {
@@ -84,6 +107,9 @@ final class ConfigChecks {
    */
   static int textEncoder(
       SafetensorsFile f, ModelKind kind, JsonObject te, int storedLayers, List<String> problems) {
+    if (!has(te, "text_encoder", TEXT_KEYS, problems)) {
+      return 0;
+    }
     boolean openClip = kind == ModelKind.SD2;
     String tok = openClip
         ? TextEncoderKeys.OPENCLIP_PREFIX + "token_embedding.weight"

@@ -64,7 +64,7 @@ public final class LdmConfigs {
     }
     String prediction;
     if (yaml.isPresent()) {
-      JsonObject params = path(yaml.get(), "model", "params");
+      JsonObject params = path(yaml.get(), "", "model", "params");
       applyUnet(out.get(Component.UNET), params);
       applyVae(out.get(Component.VAE), params);
       applyScheduler(out.get(Component.SCHEDULER), params);
@@ -85,15 +85,15 @@ public final class LdmConfigs {
   }
 
   private static void applyUnet(JsonObject unet, JsonObject params) {
-    JsonObject p = path(params, "unet_config", "params");
+    JsonObject p = path(params, "model.params", "unet_config", "params");
     if (p.has("num_classes") || p.has("adm_in_channels")) {
       throw new IllegalArgumentException(
           "the yaml's UNet has class/ADM conditioning (num_classes / adm_in_channels): an SDXL or "
               + "unCLIP model, not supported");
     }
-    int channels = p.get("model_channels").getAsInt();
-    JsonArray mult = p.getAsJsonArray("channel_mult");
-    JsonArray attnRes = p.getAsJsonArray("attention_resolutions");
+    int channels = req(p, "model.params.unet_config.params", "model_channels").getAsInt();
+    JsonArray mult = req(p, "model.params.unet_config.params", "channel_mult").getAsJsonArray();
+    JsonArray attnRes = req(p, "model.params.unet_config.params", "attention_resolutions").getAsJsonArray();
     JsonArray blockOut = new JsonArray();
     JsonArray down = new JsonArray();
     JsonArray up = new JsonArray();
@@ -112,9 +112,9 @@ public final class LdmConfigs {
     unet.add("block_out_channels", blockOut);
     unet.add("down_block_types", down);
     unet.add("up_block_types", up);
-    unet.add("in_channels", p.get("in_channels"));
-    unet.add("out_channels", p.get("out_channels"));
-    if (!p.get("num_res_blocks").isJsonPrimitive()) {
+    unet.add("in_channels", req(p, "model.params.unet_config.params", "in_channels"));
+    unet.add("out_channels", req(p, "model.params.unet_config.params", "out_channels"));
+    if (!req(p, "model.params.unet_config.params", "num_res_blocks").isJsonPrimitive()) {
       throw new IllegalArgumentException("num_res_blocks per level is not supported");
     }
     unet.addProperty("layers_per_block", p.get("num_res_blocks").getAsInt());
@@ -145,10 +145,9 @@ public final class LdmConfigs {
   }
 
   private static void applyVae(JsonObject vae, JsonObject params) {
-    JsonObject first = path(params, "first_stage_config", "params");
-    JsonObject dd = path(first, "ddconfig");
-    int ch = dd.get("ch").getAsInt();
-    JsonArray mult = dd.getAsJsonArray("ch_mult");
+    JsonObject dd = path(params, "model.params", "first_stage_config", "params", "ddconfig");
+    int ch = req(dd, "model.params.first_stage_config.params.ddconfig", "ch").getAsInt();
+    JsonArray mult = req(dd, "model.params.first_stage_config.params.ddconfig", "ch_mult").getAsJsonArray();
     JsonArray blockOut = new JsonArray();
     JsonArray down = new JsonArray();
     JsonArray up = new JsonArray();
@@ -160,10 +159,10 @@ public final class LdmConfigs {
     vae.add("block_out_channels", blockOut);
     vae.add("down_block_types", down);
     vae.add("up_block_types", up);
-    vae.add("in_channels", dd.get("in_channels"));
-    vae.add("out_channels", dd.get("out_ch"));
-    vae.add("latent_channels", dd.get("z_channels"));
-    vae.add("layers_per_block", dd.get("num_res_blocks"));
+    vae.add("in_channels", req(dd, "model.params.first_stage_config.params.ddconfig", "in_channels"));
+    vae.add("out_channels", req(dd, "model.params.first_stage_config.params.ddconfig", "out_ch"));
+    vae.add("latent_channels", req(dd, "model.params.first_stage_config.params.ddconfig", "z_channels"));
+    vae.add("layers_per_block", req(dd, "model.params.first_stage_config.params.ddconfig", "num_res_blocks"));
     if (params.has("image_size")) {
       vae.addProperty("sample_size", params.get("image_size").getAsInt() << (mult.size() - 1));
     }
@@ -189,10 +188,19 @@ public final class LdmConfigs {
     return e == null || e.isJsonNull() ? Optional.empty() : Optional.of(e.getAsString());
   }
 
+  /** A field the derivation cannot do without; a missing one is an error naming its yaml path. */
+  private static JsonElement req(JsonObject o, String where, String key) {
+    JsonElement e = o.get(key);
+    if (e == null || e.isJsonNull()) {
+      throw new IllegalArgumentException("the yaml has no '" + where + "." + key + "'");
+    }
+    return e;
+  }
+
   /** Follows nested mapping keys; a missing step is an error naming the whole path. */
-  static JsonObject path(JsonObject root, String... keys) {
+  static JsonObject path(JsonObject root, String base, String... keys) {
     JsonObject o = root;
-    StringBuilder where = new StringBuilder();
+    StringBuilder where = new StringBuilder(base);
     for (String k : keys) {
       where.append(where.length() == 0 ? "" : ".").append(k);
       JsonElement e = o.get(k);

@@ -256,8 +256,8 @@ public final class SingleFileCheckpoint implements AutoCloseable {
     Map<Component, JsonObject> configs;
     try {
       configs = LdmConfigs.derive(kind, yaml, options.predictionType());
-    } catch (IllegalArgumentException | IllegalStateException | NullPointerException
-        | UnsupportedOperationException | ClassCastException e) {
+    } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+      // IllegalStateException / UnsupportedOperationException: a yaml value of the wrong type
       throw new SingleFileException(yamlPath.orElse(file),
           "cannot derive diffusers configs from the original config: " + e.getMessage());
     }

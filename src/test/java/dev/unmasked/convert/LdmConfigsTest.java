@@ -66,4 +66,20 @@ class LdmConfigsTest {
         () -> LdmConfigs.derive(ModelKind.SD1, Optional.of(y), Optional.empty()));
     assertEquals(true, e.getMessage().contains("not supported"), e.getMessage());
   }
+
+  @Test
+  void missingYamlFieldsAreNamedByTheirPath() {
+    JsonObject noChannels = YamlSubset.parse(String.join("\n", "model:", "  params:", "    unet_config:",
+        "      params:", "        channel_mult: [1, 2]", ""));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LdmConfigs.derive(ModelKind.SD1, Optional.of(noChannels), Optional.empty()));
+    assertEquals("the yaml has no 'model.params.unet_config.params.model_channels'", e.getMessage());
+    JsonObject noVae = YamlSubset.parse(String.join("\n", "model:", "  params:", "    unet_config:",
+        "      params:", "        model_channels: 32", "        channel_mult: [1, 2]",
+        "        attention_resolutions: [1]", "        in_channels: 4", "        out_channels: 4",
+        "        num_res_blocks: 1", ""));
+    IllegalArgumentException v = assertThrows(IllegalArgumentException.class,
+        () -> LdmConfigs.derive(ModelKind.SD1, Optional.of(noVae), Optional.empty()));
+    assertEquals("the yaml has no mapping 'model.params.first_stage_config'", v.getMessage());
+  }
 }

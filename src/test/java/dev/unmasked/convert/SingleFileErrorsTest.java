@@ -141,4 +141,19 @@ class SingleFileErrorsTest {
       assertArrayEquals(new long[] {32}, c.unet().info("conv_in.bias").shape());
     }
   }
+
+  @Test
+  void aConfigFolderWithIncompleteConfigsIsReported() throws Exception {
+    Path dir = tmp.resolve("cfg");
+    java.nio.file.Files.createDirectories(dir.resolve("unet"));
+    java.nio.file.Files.writeString(dir.resolve("unet/config.json"), "{\"in_channels\": 4}");
+    SingleFileException e = assertThrows(SingleFileException.class, () -> SingleFileCheckpoint.open(
+        TestFiles.interop("tiny-sd-single.safetensors"), SingleFileOptions.defaults().withConfigDir(dir)));
+    assertTrue(e.getMessage().contains("unet config lacks 'block_out_channels'"), e.getMessage());
+    Path empty = tmp.resolve("empty");
+    java.nio.file.Files.createDirectories(empty);
+    SingleFileException none = assertThrows(SingleFileException.class, () -> SingleFileCheckpoint.open(
+        TestFiles.interop("tiny-sd-single.safetensors"), SingleFileOptions.defaults().withConfigDir(empty)));
+    assertTrue(none.getMessage().contains("config folder holds none of"), none.getMessage());
+  }
 }
