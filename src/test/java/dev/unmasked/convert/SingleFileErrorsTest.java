@@ -156,4 +156,41 @@ class SingleFileErrorsTest {
         TestFiles.interop("tiny-sd-single.safetensors"), SingleFileOptions.defaults().withConfigDir(empty)));
     assertTrue(none.getMessage().contains("config folder holds none of"), none.getMessage());
   }
+
+  /** tiny-sd2-single plus copies of its last OpenCLIP block as blocks 5 .. 4+extraBlocks. */
+  private SingleFileCheckpoint openSd2WithExtraBlocks(int extraBlocks) throws Exception {
+    Map<String, TestFiles.Tensor> all;
+    try (SafetensorsFile f = SafetensorsFile.open(TestFiles.interop("tiny-sd2-single.safetensors"))) {
+      all = TestFiles.readAll(f);
+    }
+    String last = "cond_stage_model.model.transformer.resblocks.4.";
+    Map<String, TestFiles.Tensor> extra = new LinkedHashMap<>();
+    for (int b = 5; b < 5 + extraBlocks; b++) {
+      for (Map.Entry<String, TestFiles.Tensor> e : all.entrySet()) {
+        if (e.getKey().startsWith(last)) {
+          extra.put("cond_stage_model.model.transformer.resblocks." + b + "."
+              + e.getKey().substring(last.length()), e.getValue());
+        }
+      }
+    }
+    all.putAll(extra);
+    all.put("cond_stage_model.model.text_projection", new TestFiles.Tensor(new long[] {32, 32}, new float[32 * 32]));
+    all.put("cond_stage_model.model.logit_scale", new TestFiles.Tensor(new long[] {}, new float[] {1f}));
+    Path p = tmp.resolve("sd2extra.safetensors");
+    TestFiles.write(p, all);
+    return SingleFileCheckpoint.open(p, SingleFileOptions.defaults().withConfigDir(TestFiles.golden("tiny-sd2")));
+  }
+
+  @Test
+  void theOneUnusedLastOpenClipBlockIsDropped() throws Exception {
+    try (SingleFileCheckpoint c = openSd2WithExtraBlocks(1)) {
+      assertEquals(84, c.textEncoder().keys().size());
+      assertEquals(14, c.ignoredKeys().size(), c.ignoredKeys().toString()); // 12 block tensors + 2
+      assertTrue(c.ignoredKeys().contains("cond_stage_model.model.transformer.resblocks.5.attn.in_proj_weight"));
+      assertTrue(c.ignoredKeys().contains("cond_stage_model.model.text_projection"));
+      assertEquals(List.of(), c.warnings());
+    }
+    SingleFileException e = assertThrows(SingleFileException.class, () -> openSd2WithExtraBlocks(2));
+    assertTrue(e.getMessage().contains("num_hidden_layers is 5 but the file stores 7 layers"), e.getMessage());
+  }
 }
