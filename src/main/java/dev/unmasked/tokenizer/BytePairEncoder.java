@@ -28,12 +28,19 @@ final class BytePairEncoder {
 
   private final Map<String, List<String>> cache = new ConcurrentHashMap<>();
 
+  /** @param ranks from {@link #ranks(List)}; shared, never modified */
+  BytePairEncoder(Map<String, Integer> ranks) {
+    this.ranks = ranks;
+  }
+
   /**
-   * @param merges the merge lines after the {@code #version} header, in file order; lines that do
-   *     not split into exactly two symbols are kept for numbering but can never match, as in
-   *     transformers
+   * Merge ranks keyed by {@code first + ' ' + second}.
+   *
+   * @param merges the merge lines after the {@code #version} header, split on whitespace, in file
+   *     order; lines that do not split into exactly two symbols keep their number but can never
+   *     match, as in transformers
    */
-  BytePairEncoder(List<String[]> merges) {
+  static Map<String, Integer> ranks(List<String[]> merges) {
     Map<String, Integer> r = new HashMap<>(merges.size() * 2);
     for (int i = 0; i < merges.size(); i++) {
       String[] pair = merges.get(i);
@@ -41,7 +48,7 @@ final class BytePairEncoder {
         r.put(pair[0] + ' ' + pair[1], i); // a repeated merge keeps its last rank, as dict() does
       }
     }
-    this.ranks = Collections.unmodifiableMap(r);
+    return Collections.unmodifiableMap(r);
   }
 
   int mergeCount() {

@@ -64,11 +64,9 @@ public final class CLIPTokenizer {
   private volatile Added added;
 
   private CLIPTokenizer(TokenizerFiles.Contents files) {
-    this.encoder = Collections.unmodifiableMap(files.vocab());
-    Map<Integer, String> dec = new HashMap<>(encoder.size() * 2);
-    encoder.forEach((token, id) -> dec.put(id, token));
-    this.decoder = Collections.unmodifiableMap(dec);
-    this.bpe = new BytePairEncoder(files.merges());
+    this.encoder = files.vocab();
+    this.decoder = files.decoder();
+    this.bpe = new BytePairEncoder(files.ranks());
     this.config = files.config();
 
     List<SpecialToken> specials = new ArrayList<>();
@@ -104,10 +102,19 @@ public final class CLIPTokenizer {
    * of SD 1.x; single-file checkpoints carry none. Each call returns a fresh, independent instance.
    */
   public static CLIPTokenizer defaultClip() {
-    try {
-      return new CLIPTokenizer(TokenizerFiles.load(TokenizerFiles.classpath(DEFAULT_RESOURCE)));
-    } catch (TokenizerException e) {
-      throw new IllegalStateException("the shipped CLIP vocabulary is missing or broken", e);
+    return new CLIPTokenizer(DefaultVocabulary.CONTENTS);
+  }
+
+  // Parsed once per JVM on first use (class-holder idiom); the contents are immutable.
+  private static final class DefaultVocabulary {
+    static final TokenizerFiles.Contents CONTENTS = load();
+
+    private static TokenizerFiles.Contents load() {
+      try {
+        return TokenizerFiles.load(TokenizerFiles.classpath(DEFAULT_RESOURCE));
+      } catch (TokenizerException e) {
+        throw new IllegalStateException("the shipped CLIP vocabulary is missing or broken", e);
+      }
     }
   }
 

@@ -4,13 +4,17 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +37,19 @@ final class TokenizerFiles {
   }
 
   /** The parsed contents. */
-  record Contents(Map<String, Integer> vocab, List<String[]> merges, TokenizerConfig config) {}
+  /**
+   * The parsed contents; immutable, so one copy may back many tokenizers.
+   *
+   * @param vocab token to id ({@code vocab.json})
+   * @param decoder id to token, the inverse of {@code vocab}
+   * @param ranks merge ranks ({@code merges.txt}), see {@link BytePairEncoder#ranks}
+   * @param config special tokens, declared added tokens, length
+   */
+  record Contents(
+      Map<String, Integer> vocab,
+      Map<Integer, String> decoder,
+      Map<String, Integer> ranks,
+      TokenizerConfig config) {}
 
   private TokenizerFiles() {}
 
@@ -83,7 +99,7 @@ final class TokenizerFiles {
     String vocabText = require(source, "vocab.json");
     String mergesText = require(source, "merges.txt");
     Map<String, Integer> vocab = parseVocab(source.describe("vocab.json"), vocabText);
-    List<String[]> merges = parseMerges(mergesText);
+    Map<String, Integer> ranks = BytePairEncoder.ranks(parseMerges(mergesText));
     Optional<JsonObject> config = readJsonObject(source, "tokenizer_config.json");
     Optional<JsonObject> specialMap = readJsonObject(source, "special_tokens_map.json");
     Optional<JsonObject> addedJson = readJsonObject(source, "added_tokens.json");
@@ -94,7 +110,9 @@ final class TokenizerFiles {
             specialMap.orElseGet(JsonObject::new),
             source.describe("added_tokens.json"),
             addedJson.orElseGet(JsonObject::new));
-    return new Contents(vocab, merges, cfg);
+    Map<Integer, String> decoder = new HashMap<>(vocab.size() * 2);
+    vocab.forEach((token, id) -> decoder.put(id, token));
+    return new Contents(vocab, Collections.unmodifiableMap(decoder), ranks, cfg);
   }
 
   private static String require(Source source, String file) throws TokenizerException {
@@ -130,27 +148,42 @@ final class TokenizerFiles {
     return e.getAsJsonObject();
   }
 
+  // Streamed: a JsonObject tree of 49408 entries costs more than the map it becomes.
   private static Map<String, Integer> parseVocab(String file, String text)
       throws TokenizerException {
-    JsonObject obj = parseObject(file, text);
-    Map<String, Integer> vocab = new HashMap<>(obj.size() * 2);
-    for (Map.Entry<String, JsonElement> e : obj.entrySet()) {
-      JsonElement v = e.getValue();
-      if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
-        throw new TokenizerException(
-            file, "entry \"" + e.getKey() + "\" has value " + v + ", expected an integer id");
+    Map<String, Integer> vocab = new HashMap<>(65536);
+    try (JsonReader r = new JsonReader(new StringReader(text))) {
+      if (r.peek() != JsonToken.BEGIN_OBJECT) {
+        throw new TokenizerException(file, "expected a JSON object {\"token\": id, ...}");
       }
-      double d = v.getAsDouble();
-      if (d < 0 || d != Math.rint(d) || d > Integer.MAX_VALUE) {
-        throw new TokenizerException(
-            file, "entry \"" + e.getKey() + "\" has id " + v + ", expected an integer >= 0");
+      r.beginObject();
+      while (r.hasNext()) {
+        String token = r.nextName();
+        if (r.peek() != JsonToken.NUMBER) {
+          throw new TokenizerException(
+              file, "entry \"" + token + "\" has a " + r.peek() + ", expected an integer id");
+        }
+        double d = r.nextDouble();
+        if (d < 0 || d != Math.rint(d) || d > Integer.MAX_VALUE) {
+          throw new TokenizerException(
+              file, "entry \"" + token + "\" has id " + d + ", expected an integer >= 0");
+        }
+        vocab.put(token, (int) d);
       }
-      vocab.put(e.getKey(), (int) d);
+      r.endObject();
+      if (r.peek() != JsonToken.END_DOCUMENT) {
+        throw new TokenizerException(file, "unexpected content after the vocabulary object");
+      }
+    } catch (IOException | IllegalStateException | JsonParseException e) {
+      if (e instanceof TokenizerException te) {
+        throw te;
+      }
+      throw new TokenizerException(file, "not valid JSON (" + e.getMessage() + ")", e);
     }
     if (vocab.isEmpty()) {
       throw new TokenizerException(file, "the vocabulary is empty");
     }
-    return vocab;
+    return Collections.unmodifiableMap(vocab);
   }
 
   /**
