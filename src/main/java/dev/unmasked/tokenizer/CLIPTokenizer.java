@@ -105,6 +105,20 @@ public final class CLIPTokenizer {
     return new CLIPTokenizer(DefaultVocabulary.CONTENTS);
   }
 
+  /**
+   * The shipped vocabulary with another pad token: {@code "!"} gives the SD 2.x tokenizer
+   * (stabilityai/stable-diffusion-2 pads with {@code !}, id 0, which also splits off every {@code !}
+   * in the text). The pad token is looked up in the vocabulary or appended after it.
+   */
+  public static CLIPTokenizer defaultClip(String padToken) {
+    if (padToken == null || padToken.isEmpty()) {
+      throw new IllegalArgumentException("pad token must be non-empty");
+    }
+    TokenizerFiles.Contents c = DefaultVocabulary.CONTENTS;
+    return new CLIPTokenizer(
+        new TokenizerFiles.Contents(c.vocab(), c.decoder(), c.ranks(), c.config().withPad(padToken)));
+  }
+
   // Parsed once per JVM on first use (class-holder idiom); the contents are immutable.
   private static final class DefaultVocabulary {
     static final TokenizerFiles.Contents CONTENTS = load();

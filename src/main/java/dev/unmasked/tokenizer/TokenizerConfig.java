@@ -43,6 +43,18 @@ record TokenizerConfig(
     }
   }
 
+  /** The same settings with another pad token (transformers' {@code pad_token=...} argument). */
+  TokenizerConfig withPad(String padToken) {
+    return new TokenizerConfig(
+        modelMaxLength,
+        bos,
+        eos,
+        unk,
+        Optional.of(SpecialToken.of(padToken)),
+        additionalSpecial,
+        declared);
+  }
+
   static TokenizerConfig parse(
       String configFile,
       JsonObject config,

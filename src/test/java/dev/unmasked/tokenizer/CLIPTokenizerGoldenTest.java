@@ -93,6 +93,7 @@ class CLIPTokenizerGoldenTest {
             + " \"bos_token\": \"<|startoftext|>\", \"eos_token\": \"<|endoftext|>\"}");
     CLIPTokenizer tok = CLIPTokenizer.fromFolder(dir);
     assertEquals(golden.getAsJsonObject("special_ids").get("!").getAsInt(), tok.padTokenId());
+    CLIPTokenizer shippedSd2 = CLIPTokenizer.defaultClip("!");
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < CASES; i++) {
       JsonObject c = cases().get(i).getAsJsonObject();
@@ -100,6 +101,8 @@ class CLIPTokenizerGoldenTest {
       JsonObject want = c.getAsJsonObject("hf_slow_no_ftfy_pad_exclamation");
       check(failures, i, text, "input_ids_max_length_77",
           ints(want, "input_ids_max_length_77"), tok.encodePadded(text));
+      check(failures, i, text, "input_ids_max_length_77 (defaultClip(\"!\"))",
+          ints(want, "input_ids_max_length_77"), shippedSd2.encodePadded(text));
     }
     assertTrue(failures.isEmpty(), failures.size() + " mismatches:\n" + String.join("\n", failures));
   }
