@@ -10,8 +10,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * CLIP's byte-level BPE tokenizer, id for id the same as transformers' slow {@code CLIPTokenizer}
@@ -33,13 +31,6 @@ public final class CLIPTokenizer {
 
   /** The class-path folder of the shipped CLIP vocabulary (openai/clip-vit-large-patch14). */
   public static final String DEFAULT_RESOURCE = "/dev/unmasked/tokenizer/clip-vit-large-patch14";
-
-  // transformers compiles this with regex.IGNORECASE; the text is already lower-cased.
-  private static final Pattern PRE_TOKENIZER =
-      Pattern.compile(
-          "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d"
-              + "|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
-          Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
 
   /** Added tokens as one immutable snapshot, replaced whole by {@link #addTokens}. */
   private record Added(
@@ -141,9 +132,8 @@ public final class CLIPTokenizer {
       if (piece.isAdded()) {
         out.add(piece.text());
       } else {
-        Matcher m = PRE_TOKENIZER.matcher(TextCleaner.clean(piece.text()));
-        while (m.find()) {
-          out.addAll(bpe.encode(ByteLevel.encode(m.group())));
+        for (String word : PreTokenizer.split(TextCleaner.clean(piece.text()))) {
+          out.addAll(bpe.encode(ByteLevel.encode(word)));
         }
       }
     }

@@ -3,7 +3,6 @@ package dev.unmasked.tokenizer;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The text cleanup transformers' slow {@code CLIPTokenizer} applies when ftfy is not installed:
@@ -12,8 +11,9 @@ import java.util.Locale;
  * <p>Steps, in BasicTokenizer's order: drop NUL, U+FFFD and every character of a Unicode "C"
  * category except tab/newline/CR; turn tab, newline, CR and "Zs" spaces into a space; put spaces
  * around CJK ideographs; NFC; split on Python whitespace; lower-case each piece (Python
- * {@code str.lower}, which is the full, locale-free mapping: Java's {@code Locale.ROOT}); join with
- * single spaces. Accents are kept and punctuation is not split.
+ * {@code str.lower}, see {@link PythonUnicode#lower}); join with single spaces. Accents are kept
+ * and punctuation is not split. Categories are Python 3.11's (Unicode 14), see {@link
+ * PythonUnicode}.
  */
 final class TextCleaner {
 
@@ -41,7 +41,7 @@ final class TextCleaner {
       if (out.length() > 0) {
         out.append(' ');
       }
-      out.append(piece.toLowerCase(Locale.ROOT));
+      out.append(PythonUnicode.lower(piece));
     }
     return out.toString();
   }
@@ -49,7 +49,7 @@ final class TextCleaner {
   /** BasicTokenizer's {@code _is_whitespace}: space, tab, newline, CR, or category Zs. */
   static boolean isWhitespace(int cp) {
     return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r'
-        || Character.getType(cp) == Character.SPACE_SEPARATOR;
+        || PythonUnicode.category(cp) == Character.SPACE_SEPARATOR;
   }
 
   /** BasicTokenizer's {@code _is_control}: any "C" category (Cc, Cf, Cs, Co, Cn) but \t \n \r. */
@@ -57,7 +57,7 @@ final class TextCleaner {
     if (cp == '\t' || cp == '\n' || cp == '\r') {
       return false;
     }
-    int type = Character.getType(cp);
+    int type = PythonUnicode.category(cp);
     return type == Character.CONTROL
         || type == Character.FORMAT
         || type == Character.SURROGATE
@@ -121,7 +121,7 @@ final class TextCleaner {
     if ((cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85) {
       return true;
     }
-    int type = Character.getType(cp);
+    int type = PythonUnicode.category(cp);
     return type == Character.SPACE_SEPARATOR
         || type == Character.LINE_SEPARATOR
         || type == Character.PARAGRAPH_SEPARATOR;
