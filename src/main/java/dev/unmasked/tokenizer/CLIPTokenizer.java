@@ -127,8 +127,12 @@ public final class CLIPTokenizer {
 
   /** The token strings of {@code text}, no bos/eos (transformers' {@code tokenize}). */
   public List<String> tokenize(String text) {
+    return tokenize(added, text);
+  }
+
+  private List<String> tokenize(Added snapshot, String text) {
     List<String> out = new ArrayList<>();
-    for (Piece piece : added.splitter().split(text)) {
+    for (Piece piece : snapshot.splitter().split(text)) {
       if (piece.isAdded()) {
         out.add(piece.text());
       } else {
@@ -147,8 +151,8 @@ public final class CLIPTokenizer {
 
   /** The text's ids, with bos/eos only if {@code addSpecialTokens}; never truncated. */
   public int[] encode(String text, boolean addSpecialTokens) {
-    Added snapshot = added;
-    List<String> tokens = tokenize(text);
+    Added snapshot = added; // one snapshot, so a concurrent addTokens cannot mix states
+    List<String> tokens = tokenize(snapshot, text);
     int offset = addSpecialTokens ? 1 : 0;
     int[] ids = new int[tokens.size() + 2 * offset];
     for (int i = 0; i < tokens.size(); i++) {
