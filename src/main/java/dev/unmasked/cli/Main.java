@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       GenerateCommand.class,
+      TokenizeCommand.class,
       InfoCommand.class,
       ConvertCheckpointCommand.class,
       BenchCommand.class,
