@@ -105,15 +105,13 @@ public final class GenerateCommand implements Callable<Integer> {
           numImages, seed, init);
       StableDiffusionPipeline pipe = new StableDiffusionPipeline(lm, sch);
       double loadSec = (System.nanoTime() - t0) / 1e9;
-      ProgressBar[] bar = {null};
+      ProgressBar bar = new ProgressBar("denoising", steps, System.err);
       long g0 = System.nanoTime();
       StableDiffusionPipeline.Result res;
       try {
         res = pipe.generate(req, (done, total, latents) -> {
-          if (bar[0] == null) {
-            bar[0] = new ProgressBar("denoising", total, System.err);
-          }
-          bar[0].update(done);
+          bar.setTotal(total);
+          bar.update(done);
         });
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());

@@ -9,7 +9,7 @@ import java.util.Locale;
  */
 public final class ProgressBar {
   private final String label;
-  private final int total;
+  private int total;
   private final PrintStream out;
   private final long start = System.nanoTime();
   private final boolean tty = System.console() != null;
@@ -19,6 +19,11 @@ public final class ProgressBar {
     this.label = label;
     this.total = total;
     this.out = out;
+  }
+
+  /** Changes the total (when it becomes known only after the work started). */
+  public void setTotal(int total) {
+    this.total = total;
   }
 
   public void update(int done) {

@@ -2,10 +2,7 @@ package dev.unmasked.pipeline;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -42,10 +39,9 @@ public final class PngImages {
   /** Writes {@code img} to {@code out} with tEXt chunks, via a temp file and an atomic rename. */
   public static void write(BufferedImage img, Map<String, String> text, Path out)
       throws IOException {
-    Path dir = out.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     try {
-      ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
       ImageTypeSpecifier type = ImageTypeSpecifier.createFromRenderedImage(img);
       IIOMetadata meta = writer.getDefaultImageMetadata(type, null);
       IIOMetadataNode textNode = new IIOMetadataNode("tEXt");
@@ -58,17 +54,20 @@ public final class PngImages {
       IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
       root.appendChild(textNode);
       meta.mergeTree("javax_imageio_png_1.0", root);
-      try (OutputStream os = Files.newOutputStream(tmp);
-          ImageOutputStream ios = ImageIO.createImageOutputStream(os)) {
+      try (ImageOutputStream ios = ImageIO.createImageOutputStream(bytes)) {
         writer.setOutput(ios);
         writer.write(null, new IIOImage(img, null, meta), null);
-      } finally {
-        writer.dispose();
       }
-      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
-      Files.deleteIfExists(tmp);
+      writer.dispose();
     }
+    byte[] data = bytes.toByteArray();
+    dev.unmasked.io.AtomicFile.write(out, ch -> {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+    });
   }
 
   /** Reads the tEXt chunks of a PNG (for tests and for `info`-style tools). */
