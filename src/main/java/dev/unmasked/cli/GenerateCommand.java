@@ -30,6 +30,10 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "diffusers pipeline folder, or single-file .safetensors checkpoint")
   Path model;
 
+  @Option(names = "--config-dir",
+      description = "for a single file: a diffusers folder whose configs describe it")
+  Path configDir;
+
   @Option(names = "--prompt", required = true)
   String prompt;
 
@@ -87,7 +91,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
     float[] init = initLatents == null ? null : readInitLatents(initLatents);
     try (NDManager m = NDManager.newBaseManager()) {
-      LoadedModel lm = LoadedModel.load(model, m, DataType.FLOAT32);
+      LoadedModel lm = LoadedModel.load(model, configDir, m, DataType.FLOAT32);
       Scheduler sch;
       try {
         sch = Schedulers.fromConfig(lm.schedulerConfig(), scheduler);

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,6 +28,10 @@ public final class InfoCommand implements Callable<Integer> {
   @Option(names = "--model", required = true,
       description = "diffusers pipeline folder, or single-file .safetensors checkpoint")
   Path model;
+
+  @Option(names = "--config-dir",
+      description = "for a single file: a diffusers folder whose configs describe it")
+  Path configDir;
 
   @Override
   public Integer call() throws Exception {
@@ -72,7 +75,11 @@ public final class InfoCommand implements Callable<Integer> {
   }
 
   private void singleFile() throws Exception {
-    try (SingleFileCheckpoint ck = SingleFileCheckpoint.open(model, Optional.empty())) {
+    dev.unmasked.convert.SingleFileOptions opts = dev.unmasked.convert.SingleFileOptions.defaults();
+    if (configDir != null) {
+      opts = opts.withConfigDir(configDir);
+    }
+    try (SingleFileCheckpoint ck = SingleFileCheckpoint.open(model, opts)) {
       System.out.println("model: " + model.toAbsolutePath() + " (single-file checkpoint)");
       System.out.println("kind: " + ck.kind() + ", prediction " + ck.predictionType());
       System.out.println(component("unet", ck.unet(), ck.unetConfig()));

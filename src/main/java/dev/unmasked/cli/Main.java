@@ -42,13 +42,24 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
-          if (ex instanceof UserError) {
+          if (isUserFacing(ex)) {
             commandLine.getErr().println("error: " + ex.getMessage());
             return 2;
           }
           throw ex;
         });
     return cl;
+  }
+
+  /**
+   * Errors about the user's files or arguments: printed as one message, exit status 2. Anything
+   * else is a bug and keeps its stack trace.
+   */
+  static boolean isUserFacing(Throwable ex) {
+    return ex instanceof UserError
+        || ex instanceof dev.unmasked.model.WeightLoadException
+        || ex instanceof dev.unmasked.io.SafetensorsException
+        || ex instanceof dev.unmasked.tokenizer.TokenizerException;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

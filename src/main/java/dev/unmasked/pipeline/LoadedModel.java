@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import dev.unmasked.cli.UserError;
 import dev.unmasked.convert.SingleFileCheckpoint;
+import dev.unmasked.convert.SingleFileOptions;
 import dev.unmasked.io.TensorSource;
 import dev.unmasked.model.ConfigJson;
 import dev.unmasked.model.ModelFolder;
@@ -15,7 +16,6 @@ import dev.unmasked.model.vae.AutoencoderKL;
 import dev.unmasked.tokenizer.CLIPTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * The parts of a Stable Diffusion pipeline, loaded from a diffusers folder or a single-file
@@ -32,6 +32,15 @@ public record LoadedModel(
 
   /** Loads {@code path} (a diffusers folder or a .safetensors single file) onto {@code manager}. */
   public static LoadedModel load(Path path, NDManager manager, DataType dtype) {
+    return load(path, null, manager, dtype);
+  }
+
+  /**
+   * As {@link #load(Path, NDManager, DataType)}; for a single file, {@code configDir} (may be null)
+   * is a diffusers folder whose component configs describe it (needed when the checkpoint is not
+   * a standard SD 1.5/2.1 shape and has no LDM yaml beside it).
+   */
+  public static LoadedModel load(Path path, Path configDir, NDManager manager, DataType dtype) {
     if (!Files.exists(path)) {
       throw new UserError(path + ": no such model folder or file (give a diffusers pipeline "
           + "folder with model_index.json, or a single-file .safetensors checkpoint)");
@@ -40,7 +49,7 @@ public record LoadedModel(
       if (Files.isDirectory(path)) {
         return fromFolder(path, manager, dtype);
       }
-      return fromSingleFile(path, manager, dtype);
+      return fromSingleFile(path, configDir, manager, dtype);
     } catch (WeightLoadException e) {
       throw new UserError(e.getMessage(), e);
     }
@@ -71,8 +80,13 @@ public record LoadedModel(
     return new ConfigJson(f.config(component), f.configPath(component).toString());
   }
 
-  private static LoadedModel fromSingleFile(Path file, NDManager m, DataType dtype) {
-    try (SingleFileCheckpoint ck = SingleFileCheckpoint.open(file, Optional.empty())) {
+  private static LoadedModel fromSingleFile(Path file, Path configDir, NDManager m,
+      DataType dtype) {
+    SingleFileOptions opts = SingleFileOptions.defaults();
+    if (configDir != null) {
+      opts = opts.withConfigDir(configDir);
+    }
+    try (SingleFileCheckpoint ck = SingleFileCheckpoint.open(file, opts)) {
       for (String w : ck.warnings()) {
         System.err.println("warning: " + w);
       }
@@ -85,8 +99,11 @@ public record LoadedModel(
           dtype);
       String pad = ck.kind().name().startsWith("SD2") ? "!" : "<|endoftext|>";
       String name = file.getFileName().toString().replaceFirst("\\.safetensors$", "");
-      return new LoadedModel(name, file, CLIPTokenizer.defaultClip(pad), te, unet, vae,
-          ck.schedulerConfig());
+      CLIPTokenizer tok = CLIPTokenizer.defaultClip(pad);
+      if (configDir != null && Files.isDirectory(configDir.resolve("tokenizer"))) {
+        tok = CLIPTokenizer.fromFolder(configDir.resolve("tokenizer"));
+      }
+      return new LoadedModel(name, file, tok, te, unet, vae, ck.schedulerConfig());
     } catch (java.io.IOException e) {
       throw new UserError(file + ": " + e.getMessage(), e);
     }

@@ -79,4 +79,22 @@ class StableDiffusionPipelineTest {
       Golden.assertClose("batch item 1 vs seed 41", single.latents(), second, 1e-4, 1e-4);
     }
   }
+
+  @Test
+  void singleFileCheckpointGeneratesWhatItsDiffusersFolderGenerates() throws Exception {
+    java.nio.file.Path single = java.nio.file.Path.of(System.getProperty("unmasked.shared",
+        "../shared"), "golden/interop/tiny-sd-single.safetensors");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(single),
+        "interop fixture absent at " + single + "; skipped");
+    try (NDManager m = NDManager.newBaseManager()) {
+      LoadedModel folder = LoadedModel.load(Golden.path("tiny-sd"), m, DataType.FLOAT32);
+      LoadedModel file = LoadedModel.load(single, Golden.path("tiny-sd"), m, DataType.FLOAT32);
+      GenerationRequest req = new GenerationRequest("a blue circle", "", 3, 6, 8, 8, 1, 3, null);
+      float[] a = new StableDiffusionPipeline(folder,
+          Schedulers.fromConfig(folder.schedulerConfig(), null)).generate(req, null).latents();
+      float[] b = new StableDiffusionPipeline(file,
+          Schedulers.fromConfig(file.schedulerConfig(), null)).generate(req, null).latents();
+      assertArrayEquals(a, b, 0f);
+    }
+  }
 }
