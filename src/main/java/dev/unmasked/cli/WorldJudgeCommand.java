@@ -28,6 +28,8 @@ import picocli.CommandLine.Parameters;
     })
 public final class WorldJudgeCommand implements Callable<Integer> {
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec commandSpec;
+
   @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "PNG/JPEG images.")
   List<Path> images;
 
@@ -68,12 +70,13 @@ public final class WorldJudgeCommand implements Callable<Integer> {
         js.get(i).toJson(features).entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
         arr.add(o);
       }
-      System.out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(arr));
+      commandSpec.commandLine().getOut().println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(arr));
     } else {
       for (int i = 0; i < js.size(); i++) {
-        System.out.println(images.get(i) + ": " + js.get(i).describe());
+        commandSpec.commandLine().getOut().println(images.get(i) + ": " + js.get(i).describe());
       }
     }
+    commandSpec.commandLine().getOut().flush();
     return 0;
   }
 }

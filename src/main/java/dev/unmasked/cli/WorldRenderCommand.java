@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
     })
 public final class WorldRenderCommand implements Callable<Integer> {
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec commandSpec;
+
   @Option(names = "--seed", required = true, description = "Seed of the first scene.")
   long seed;
 
@@ -79,8 +81,9 @@ public final class WorldRenderCommand implements Callable<Integer> {
       }
       Path dir = out.resolve("scene-" + s);
       SceneFiles.write(scene, dir, displayScale);
-      System.out.println(dir + "\t" + scene.caption());
+      commandSpec.commandLine().getOut().println(dir + "\t" + scene.caption());
     }
+    commandSpec.commandLine().getOut().flush();
     return 0;
   }
 
