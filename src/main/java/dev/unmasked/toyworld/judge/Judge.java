@@ -1,0 +1,164 @@
+package dev.unmasked.toyworld.judge;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.unmasked.toyworld.Background;
+import dev.unmasked.toyworld.ObjectColor;
+import dev.unmasked.toyworld.Pattern;
+import dev.unmasked.toyworld.Scene;
+import java.awt.Image;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The toy world's judge: a small CNN ({@link JudgeNet}) that reads a 64x64 image and reports the
+ * background, the single object's attributes, which shapes and colors are present, and a feature
+ * vector for image-image similarity. It plays CLIP's and DINO's role in the toy-world metrics.
+ * Not thread-safe; close it to free its native memory.
+ */
+public final class Judge implements AutoCloseable {
+
+  private static final int BATCH = 64;
+
+  private final NDManager manager;
+  private final JudgeNet net;
+  private final Map<String, String> metadata;
+
+  private Judge(NDManager manager, JudgeNet net, Map<String, String> metadata) {
+    this.manager = manager;
+    this.net = net;
+    this.metadata = metadata;
+  }
+
+  /** The judge shipped in the jar. */
+  public static Judge loadDefault() throws IOException {
+    return fromTensors(JudgeWeights.readShipped());
+  }
+
+  /** A judge from a safetensors file written by {@code world train-judge}. */
+  public static Judge load(Path weights) throws IOException {
+    return fromTensors(JudgeWeights.read(weights));
+  }
+
+  static Judge fromTensors(JudgeWeights.Tensors t) {
+    NDManager m = NDManager.newBaseManager();
+    try {
+      return new Judge(m, JudgeNet.create(m, t.values()), t.metadata());
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /** Training metadata stored with the weights (steps, seed, time). */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /** Judges images given as {@code [3, 64, 64]} channel-first floats in [-1, 1]. */
+  public List<Judgement> judge(List<float[]> images) {
+    int pixels = 3 * Scene.CANVAS * Scene.CANVAS;
+    List<Judgement> out = new ArrayList<>(images.size());
+    for (int start = 0; start < images.size(); start += BATCH) {
+      int b = Math.min(BATCH, images.size() - start);
+      float[] x = new float[b * pixels];
+      for (int i = 0; i < b; i++) {
+        float[] img = images.get(start + i);
+        if (img.length != pixels) {
+          throw new IllegalArgumentException("judge input must be [3, 64, 64] = " + pixels + " floats, got " + img.length);
+        }
+        System.arraycopy(img, 0, x, i * pixels, pixels);
+      }
+      float[] logits;
+      float[] features;
+      try (NDScope scope = new NDScope()) {
+        NDArray in = manager.create(x, new Shape(b, 3, Scene.CANVAS, Scene.CANVAS));
+        JudgeNet.Output o = net.forward(in);
+        logits = o.logits().toFloatArray(); // [b, 55]
+        NDArray f = o.features();
+        features = f.div(f.norm(new int[] {1}, true).add(1e-12f)).toFloatArray(); // [b, 128]
+      }
+      for (int i = 0; i < b; i++) {
+        out.add(decode(logits, i * JudgeNet.LOGITS, features, i * JudgeNet.FEATURES));
+      }
+    }
+    return out;
+  }
+
+  /** Judges images of any size (resampled to 64x64 by area averaging when needed). */
+  public List<Judgement> judgeImages(List<BufferedImage> images) {
+    List<float[]> x = new ArrayList<>();
+    for (BufferedImage img : images) {
+      x.add(toChw(img));
+    }
+    return judge(x);
+  }
+
+  /** An image as {@code [3, 64, 64]} floats in [-1, 1]. */
+  public static float[] toChw(BufferedImage img) {
+    int side = Scene.CANVAS;
+    BufferedImage src = img;
+    if (img.getWidth() != side || img.getHeight() != side) {
+      Image scaled = img.getScaledInstance(side, side, Image.SCALE_AREA_AVERAGING);
+      src = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+      src.getGraphics().drawImage(scaled, 0, 0, null);
+    }
+    int n = side * side;
+    float[] out = new float[3 * n];
+    for (int y = 0; y < side; y++) {
+      for (int x = 0; x < side; x++) {
+        int p = src.getRGB(x, y);
+        int i = y * side + x;
+        out[i] = ((p >> 16) & 255) / 127.5f - 1f;
+        out[n + i] = ((p >> 8) & 255) / 127.5f - 1f;
+        out[2 * n + i] = (p & 255) / 127.5f - 1f;
+      }
+    }
+    return out;
+  }
+
+  private static Judgement decode(float[] logits, int off, float[] features, int foff) {
+    Background bg = Background.values()[argmax(logits, off, JudgeNet.Head.BACKGROUND)];
+    int count = argmax(logits, off, JudgeNet.Head.COUNT) + 1;
+    dev.unmasked.toyworld.Shape shape = dev.unmasked.toyworld.Shape.values()[argmax(logits, off, JudgeNet.Head.SHAPE)];
+    ObjectColor color = ObjectColor.values()[argmax(logits, off, JudgeNet.Head.COLOR)];
+    Pattern pattern = Pattern.values()[argmax(logits, off, JudgeNet.Head.PATTERN)];
+    EnumSet<dev.unmasked.toyworld.Shape> shapes = EnumSet.noneOf(dev.unmasked.toyworld.Shape.class);
+    EnumSet<ObjectColor> colors = EnumSet.noneOf(ObjectColor.class);
+    int ps = off + JudgeNet.Head.SHAPES_PRESENT.start;
+    int pc = off + JudgeNet.Head.COLORS_PRESENT.start;
+    for (int k = 0; k < 10; k++) {
+      if (logits[ps + k] > 0) {
+        shapes.add(dev.unmasked.toyworld.Shape.values()[k]);
+      }
+      if (logits[pc + k] > 0) {
+        colors.add(ObjectColor.values()[k]);
+      }
+    }
+    float[] f = new float[JudgeNet.FEATURES];
+    System.arraycopy(features, foff, f, 0, f.length);
+    return new Judgement(bg, count, shape, color, pattern, shapes, colors, f);
+  }
+
+  private static int argmax(float[] v, int off, JudgeNet.Head head) {
+    int best = 0;
+    for (int k = 1; k < head.size; k++) {
+      if (v[off + head.start + k] > v[off + head.start + best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,101 @@
+package dev.unmasked.toyworld.judge;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.unmasked.io.SafetensorsException;
+import dev.unmasked.io.SafetensorsFile;
+import dev.unmasked.toyworld.SceneFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads and writes the judge's float32 tensors as safetensors: 8-byte little-endian header length,
+ * header JSON {@code {name: {dtype: "F32", shape, data_offsets}, "__metadata__": {...}}} padded with
+ * spaces to a multiple of 8, then the data. Reading goes through {@link SafetensorsFile}.
+ */
+public final class JudgeWeights {
+
+  /** Classpath location of the shipped judge. */
+  public static final String RESOURCE = "/dev/unmasked/toyworld/judge/judge.safetensors";
+
+  private JudgeWeights() {}
+
+  /** A set of named float tensors with their shapes, plus string metadata. */
+  public record Tensors(Map<String, float[]> values, Map<String, long[]> shapes, Map<String, String> metadata) {}
+
+  /** Writes {@code tensors} atomically to {@code file}. */
+  public static void write(Path file, Tensors tensors) throws IOException {
+    JsonObject header = new JsonObject();
+    long offset = 0;
+    for (Map.Entry<String, float[]> e : tensors.values().entrySet()) {
+      JsonObject t = new JsonObject();
+      t.addProperty("dtype", "F32");
+      JsonArray shape = new JsonArray();
+      for (long d : tensors.shapes().get(e.getKey())) {
+        shape.add(d);
+      }
+      t.add("shape", shape);
+      JsonArray offs = new JsonArray();
+      offs.add(offset);
+      offset += 4L * e.getValue().length;
+      offs.add(offset);
+      t.add("data_offsets", offs);
+      header.add(e.getKey(), t);
+    }
+    JsonObject meta = new JsonObject();
+    tensors.metadata().forEach(meta::addProperty);
+    header.add("__metadata__", meta);
+    byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
+    int padded = (h.length + 7) / 8 * 8;
+    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(8 + padded + offset)).order(ByteOrder.LITTLE_ENDIAN);
+    buf.putLong(padded);
+    buf.put(h);
+    for (int i = h.length; i < padded; i++) {
+      buf.put((byte) ' ');
+    }
+    for (float[] v : tensors.values().values()) {
+      for (float f : v) {
+        buf.putFloat(f);
+      }
+    }
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    SceneFiles.writeAtomically(file, buf.array());
+  }
+
+  /** Reads every tensor (as float32) and the metadata of a safetensors file. */
+  public static Tensors read(Path file) throws SafetensorsException {
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      Map<String, float[]> values = new LinkedHashMap<>();
+      Map<String, long[]> shapes = new LinkedHashMap<>();
+      for (String k : f.keys()) {
+        values.put(k, f.floats(k));
+        shapes.put(k, f.info(k).shape());
+      }
+      return new Tensors(values, shapes, new LinkedHashMap<>(f.metadata()));
+    }
+  }
+
+  /** Reads the judge shipped on the classpath (copied to a temporary file for the mapped reader). */
+  public static Tensors readShipped() throws IOException {
+    try (InputStream in = JudgeWeights.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IOException("the shipped judge " + RESOURCE + " is missing from the classpath;"
+            + " train one with './unmasked world train-judge' and pass --weights");
+      }
+      Path tmp = Files.createTempFile("judge", ".safetensors");
+      try {
+        Files.write(tmp, in.readAllBytes());
+        return read(tmp);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+}
