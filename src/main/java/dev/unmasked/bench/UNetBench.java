@@ -3,6 +3,7 @@ package dev.unmasked.bench;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -33,7 +34,7 @@ public final class UNetBench {
       double[] fwd = new double[repeats];
       double[] fb = new double[repeats];
       for (int i = 0; i < repeats + 1; i++) { // first round is warm-up
-        try (NDManager s = m.newSubManager()) {
+        try (NDScope s = new NDScope()) {
           long t0 = System.nanoTime();
           NDArray out = unet.forward(x, t, ctx, null);
           out.sum().getFloat();
@@ -42,7 +43,7 @@ public final class UNetBench {
             fwd[i - 1] = (t1 - t0) / 1e6;
           }
         }
-        try (NDManager s = m.newSubManager();
+        try (NDScope s = new NDScope();
             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           NDArray cg = ctx.duplicate();
           cg.setRequiresGradient(true);

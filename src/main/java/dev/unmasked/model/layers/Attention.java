@@ -53,6 +53,29 @@ public final class Attention {
    * @return same shape as x
    */
   public NDArray forward(NDArray x, NDArray context, AttentionObserver observer) {
+    // The scores and probabilities are the largest tensors of a UNet step (SD at 64x64 latents:
+    // [B*8, 4096, 4096]); free them as soon as this layer is done instead of at the end of the
+    // step. Autograd keeps its own references to what backward needs.
+    NDArray[] observed = new NDArray[1];
+    NDArray out;
+    try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+      out = compute(x, context, observer, observed);
+      ai.djl.ndarray.NDScope.unregister(out);
+      if (observed[0] != null) {
+        ai.djl.ndarray.NDScope.unregister(observed[0]);
+      }
+    }
+    ai.djl.ndarray.NDScope.register(out); // now owned by the caller's scope, if any
+    if (observed[0] != null) {
+      ai.djl.ndarray.NDScope.register(observed[0]);
+      // Called outside the layer's scope, so whatever the observer derives survives.
+      observer.onAttention(path, observed[0]);
+    }
+    return out;
+  }
+
+  private NDArray compute(NDArray x, NDArray context, AttentionObserver observer,
+      NDArray[] observed) {
     NDArray residual = x;
     boolean spatial = x.getShape().dimension() == 4;
     long b = x.getShape().get(0);
@@ -74,7 +97,7 @@ public final class Attention {
     NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(dimHead)); // [B*h, N, T]
     NDArray probs = scores.softmax(-1);
     if (observer != null && observer.wants(path)) {
-      observer.onAttention(path, probs.reshape(b, heads, n, t));
+      observed[0] = probs.reshape(b, heads, n, t);
     }
     NDArray out = probs.batchMatMul(v); // [B*heads, N, d]
     out = out.reshape(b, heads, n, dimHead).transpose(0, 2, 1, 3).reshape(b, n, heads * dimHead);
