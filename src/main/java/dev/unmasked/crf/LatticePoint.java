@@ -1,0 +1,124 @@
+package dev.unmasked.crf;
+
+/**
+ * Locates one feature vector in the permutohedral lattice: the enclosing simplex (remainder-0
+ * vertex and ranks) and the barycentric weights of its d+1 vertices. This is the per-pixel body
+ * of the reference's {@code Permutohedral::init} (SSE path), in the same float32 operations and
+ * order: scale, elevate, round half to even, rank (ties go to the later coordinate), wrap,
+ * barycentric. Not thread-safe; use one instance per thread.
+ */
+final class LatticePoint {
+
+  /** Per-dimension constants, computed as the reference computes them. */
+  static final class Constants {
+    final int d;
+    final float[] scale;
+    final float invDPlus1;
+    final float dPlus1;
+
+    Constants(int d) {
+      this.d = d;
+      // float inv_std_dev = sqrt(2.0 / 3.0) * (d+1); the factor itself is double, then stored.
+      float invStdDev = (float) (Math.sqrt(2.0 / 3.0) * (d + 1));
+      scale = new float[d];
+      for (int i = 0; i < d; i++) {
+        scale[i] = (float) (1.0 / Math.sqrt((double) (i + 2) * (i + 1)) * invStdDev);
+      }
+      invDPlus1 = 1.0f / (d + 1);
+      dPlus1 = d + 1;
+    }
+  }
+
+  private final Constants c;
+  private final float[] elevated;
+  private final float[] rem0;
+  private final int[] rank;
+  private final float[] bary;
+
+  LatticePoint(Constants c) {
+    this.c = c;
+    elevated = new float[c.d + 1];
+    rem0 = new float[c.d + 1];
+    rank = new int[c.d + 1];
+    bary = new float[c.d + 2];
+  }
+
+  /** Locates the feature {@code f[at .. at+d)}. */
+  void locate(float[] f, int at) {
+    int d = c.d;
+    // Elevate onto the plane Σ = 0, last coordinate first.
+    float sm = 0f;
+    for (int j = d; j > 0; j--) {
+      float cf = f[at + j - 1] * c.scale[j - 1];
+      elevated[j] = sm - j * cf;
+      sm += cf;
+    }
+    elevated[0] = sm;
+
+    // Nearest remainder-0 point: round each coordinate / (d+1), half to even as _mm_round_ps.
+    int sum = 0;
+    for (int i = 0; i <= d; i++) {
+      float v = (float) Math.rint(c.invDPlus1 * elevated[i]);
+      rem0[i] = v * c.dPlus1;
+      sum += (int) v;
+    }
+
+    // Rank of each coordinate's remainder; ties go to the later coordinate.
+    for (int i = 0; i <= d; i++) {
+      rank[i] = 0;
+    }
+    for (int i = 0; i < d; i++) {
+      float di = elevated[i] - rem0[i];
+      for (int j = i + 1; j <= d; j++) {
+        if (di < elevated[j] - rem0[j]) {
+          rank[i]++;
+        } else {
+          rank[j]++;
+        }
+      }
+    }
+
+    // Bring the point back onto the plane when the rounded coordinates do not sum to zero.
+    for (int i = 0; i <= d; i++) {
+      rank[i] += sum;
+      if (rank[i] < 0) {
+        rank[i] += d + 1;
+        rem0[i] += c.dPlus1;
+      } else if (rank[i] > d) {
+        rank[i] -= d + 1;
+        rem0[i] -= c.dPlus1;
+      }
+    }
+
+    for (int i = 0; i < d + 2; i++) {
+      bary[i] = 0f;
+    }
+    for (int i = 0; i <= d; i++) {
+      float v = (elevated[i] - rem0[i]) * c.invDPlus1;
+      bary[d - rank[i]] += v;
+      bary[d - rank[i] + 1] -= v;
+    }
+    bary[0] += 1 + bary[d + 1];
+  }
+
+  /** Writes the located point as pixel {@code i}: remainder-0 coords and ranks (first d), weights. */
+  void store(int i, int[] rem0Out, byte[] rankOut, float[] weightOut) {
+    int d = c.d;
+    for (int k = 0; k < d; k++) {
+      rem0Out[i * d + k] = (int) rem0[k];
+      rankOut[i * d + k] = (byte) rank[k];
+    }
+    System.arraycopy(bary, 0, weightOut, i * (d + 1), d + 1);
+  }
+
+  /**
+   * The key (first d coordinates) of pixel i's vertex with remainder r: rem0 + canonical_r(rank),
+   * where canonical_r(rank) is r when rank ≤ d − r and r − (d+1) otherwise.
+   */
+  static void vertexKey(int[] rem0, byte[] rank, int i, int d, int r, int[] key) {
+    int base = i * d;
+    for (int k = 0; k < d; k++) {
+      key[k] = rem0[base + k] + (rank[base + k] <= d - r ? r : r - (d + 1));
+    }
+  }
+}
