@@ -50,7 +50,7 @@ final class LatticePoint {
     float sm = 0f;
     for (int j = d; j > 0; j--) {
       float cf = f[at + j - 1] * c.scale[j - 1];
-      elevated[j] = sm - j * cf;
+      elevated[j] = Math.fma(-j, cf, sm);
       sm += cf;
     }
     elevated[0] = sm;

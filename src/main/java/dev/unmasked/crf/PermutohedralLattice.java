@@ -197,7 +197,7 @@ final class PermutohedralLattice {
             for (int k = 0; k < vs; k++) {
               float acc = 0f;
               for (int e = splatStart[v]; e < end; e++) {
-                acc += splatWeight[e] * in[splatPixel[e] * vs + k];
+                acc = Math.fma(splatWeight[e], in[splatPixel[e] * vs + k], acc);
               }
               values[base + k] = acc;
             }
@@ -262,14 +262,14 @@ final class PermutohedralLattice {
         float wa = weight[pb + r] * alpha;
         int o = offset[pb + r] * vs;
         for (int k = 0; k < vs; k++) {
-          out[at + k] += wa * values[o + k];
+          out[at + k] = Math.fma(wa, values[o + k], out[at + k]);
         }
       }
     } else {
       for (int k = 0; k < vs; k++) {
         float acc = 0f;
         for (int r = 0; r < d1; r++) {
-          acc += weight[pb + r] * values[offset[pb + r] * vs + k] * alpha;
+          acc = Math.fma(weight[pb + r] * values[offset[pb + r] * vs + k], alpha, acc);
         }
         out[at + k] = acc;
       }
