@@ -70,11 +70,10 @@ final class LatticePoint {
     for (int i = 0; i < d; i++) {
       float di = elevated[i] - rem0[i];
       for (int j = i + 1; j <= d; j++) {
-        if (di < elevated[j] - rem0[j]) {
-          rank[i]++;
-        } else {
-          rank[j]++;
-        }
+        // Branch-free: the outcome is data-dependent and would mispredict often.
+        int less = di < elevated[j] - rem0[j] ? 1 : 0;
+        rank[i] += less;
+        rank[j] += 1 - less;
       }
     }
 
@@ -101,24 +100,52 @@ final class LatticePoint {
     bary[0] += 1 + bary[d + 1];
   }
 
-  /** Writes the located point as pixel {@code i}: remainder-0 coords and ranks (first d), weights. */
-  void store(int i, int[] rem0Out, byte[] rankOut, float[] weightOut) {
-    int d = c.d;
-    for (int k = 0; k < d; k++) {
-      rem0Out[i * d + k] = (int) rem0[k];
-      rankOut[i * d + k] = (byte) rank[k];
+  /** Copies the d+1 barycentric weights (by remainder 0..d) to {@code out[at ..]}. */
+  void weights(float[] out, int at) {
+    System.arraycopy(bary, 0, out, at, c.d + 1);
+  }
+
+  /** Whether this point lies in the same simplex as {@code o} (hence has the same vertices). */
+  boolean sameSimplex(LatticePoint o) {
+    for (int k = 0; k < c.d; k++) {
+      if (rem0[k] != o.rem0[k] || rank[k] != o.rank[k]) {
+        return false;
+      }
     }
-    System.arraycopy(bary, 0, weightOut, i * (d + 1), d + 1);
+    return true;
   }
 
   /**
-   * The key (first d coordinates) of pixel i's vertex with remainder r: rem0 + canonical_r(rank),
-   * where canonical_r(rank) is r when rank ≤ d − r and r − (d+1) otherwise.
+   * The key (first d coordinates) of the vertex with remainder r, packed as {@link
+   * LatticeHashTable} keys into {@code key[0]} (lo) and {@code key[1]} (hi): rem0 +
+   * canonical_r(rank), where canonical_r(rank) is r when rank ≤ d − r and r − (d+1) otherwise.
    */
-  static void vertexKey(int[] rem0, byte[] rank, int i, int d, int r, int[] key) {
-    int base = i * d;
+  void vertexKey(int r, long[] key) {
+    int d = c.d;
+    long lo = 0;
+    long hi = 0;
     for (int k = 0; k < d; k++) {
-      key[k] = rem0[base + k] + (rank[base + k] <= d - r ? r : r - (d + 1));
+      int coord = (int) rem0[k] + r - (rank[k] > d - r ? d + 1 : 0);
+      long part = (coord & 0xFFFFL) << (16 * (k & 3));
+      if (k < 4) {
+        lo |= part;
+      } else {
+        hi |= part;
+      }
+    }
+    key[0] = lo;
+    key[1] = hi;
+  }
+
+  /**
+   * Checks that every vertex key of this point fits the 16-bit coordinates the reference (and
+   * {@link LatticeHashTable}) use; vertex coordinates differ from rem0 by at most d.
+   */
+  void checkKeyRange() {
+    for (int k = 0; k < c.d; k++) {
+      if (Math.abs(rem0[k]) > Short.MAX_VALUE - c.d - 1) {
+        LatticeHashTable.pack(k, (int) rem0[k] + (rem0[k] > 0 ? c.d + 1 : -c.d - 1)); // throws
+      }
     }
   }
 }

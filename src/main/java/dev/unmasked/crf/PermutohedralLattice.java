@@ -38,8 +38,10 @@ final class PermutohedralLattice {
   private final int[] blurMinus;
   private final int[] blurPlus;
   private final float alpha;
+  /** [n * (d+1)]: weight · α, the SSE slice's per-vertex factor. */
+  private final float[] weightAlpha;
 
-  private PermutohedralLattice(
+  PermutohedralLattice(
       int n, int d, int vertices, int[] offset, float[] weight, int[] splatStart,
       int[] splatPixel, float[] splatWeight, int[] blurMinus, int[] blurPlus) {
     this.n = n;
@@ -54,6 +56,10 @@ final class PermutohedralLattice {
     this.blurPlus = blurPlus;
     // As the reference: float alpha = 1.0f / (1 + powf(2, -d)).
     this.alpha = 1.0f / (1 + (float) Math.pow(2, -d));
+    this.weightAlpha = new float[weight.length];
+    for (int e = 0; e < weight.length; e++) {
+      weightAlpha[e] = weight[e] * alpha;
+    }
   }
 
   int pixels() {
@@ -71,99 +77,7 @@ final class PermutohedralLattice {
 
   /** Builds the lattice for {@code n} pixels with {@code d}-dimensional features. */
   static PermutohedralLattice build(float[] features, int n, int d, Parallel par) {
-    if (d < 1 || d > 16) {
-      throw new IllegalArgumentException("feature dimension must be 1..16, got " + d);
-    }
-    if (features.length != (long) n * d) {
-      throw new IllegalArgumentException(
-          "features hold " + features.length + " values, expected n*d = " + n + "*" + d);
-    }
-    int d1 = d + 1;
-    int[] rem0 = new int[n * d];
-    byte[] rank = new byte[n * d];
-    float[] weight = new float[n * d1];
-    LatticePoint.Constants c = new LatticePoint.Constants(d);
-    par.forRange(
-        n,
-        PIXEL_CHUNK,
-        (from, to) -> {
-          LatticePoint p = new LatticePoint(c);
-          for (int i = from; i < to; i++) {
-            p.locate(features, i * d);
-            p.store(i, rem0, rank, weight);
-          }
-        });
-
-    // Vertex insertion is sequential: it is cheap (a small, cache-resident table) and gives the
-    // same numbering as the reference, which keeps debugging comparisons simple.
-    LatticeHashTable table = new LatticeHashTable(d, Math.max(16, n / 4));
-    int[] offset = new int[n * d1];
-    int[] key = new int[d];
-    for (int i = 0; i < n; i++) {
-      for (int r = 0; r <= d; r++) {
-        LatticePoint.vertexKey(rem0, rank, i, d, r, key);
-        offset[i * d1 + r] = table.findOrInsert(key, 0) + 1;
-      }
-    }
-    // The reference's SSE path processes pixels in blocks of 4 and also inserts the vertices of
-    // the zero-padded phantom pixels of the last block. They get no mass, but blurring can route
-    // mass through them, so insert them too (design/DENSECRF.md §4, point 10).
-    if (n % 4 != 0) {
-      LatticePoint p = new LatticePoint(c);
-      p.locate(new float[d], 0);
-      int[] pr = new int[d];
-      byte[] prank = new byte[d];
-      p.store(0, pr, prank, new float[d1]);
-      for (int r = 0; r <= d; r++) {
-        LatticePoint.vertexKey(pr, prank, 0, d, r, key);
-        table.findOrInsert(key, 0);
-      }
-    }
-    int m = table.size();
-
-    // Splat as a gather: per vertex, its (pixel, weight) entries in increasing pixel order.
-    int[] splatStart = new int[m + 1];
-    for (int o : offset) {
-      splatStart[o]++; // o = vertex + 1, so this counts into splatStart[v + 1]
-    }
-    for (int v = 0; v < m; v++) {
-      splatStart[v + 1] += splatStart[v];
-    }
-    int[] fill = java.util.Arrays.copyOf(splatStart, m);
-    int[] splatPixel = new int[n * d1];
-    float[] splatWeight = new float[n * d1];
-    for (int e = 0; e < n * d1; e++) {
-      int pos = fill[offset[e] - 1]++;
-      splatPixel[pos] = e / d1;
-      splatWeight[pos] = weight[e];
-    }
-
-    int[] blurMinus = new int[d1 * m];
-    int[] blurPlus = new int[d1 * m];
-    par.forRange(
-        m,
-        VERTEX_CHUNK,
-        (from, to) -> {
-          int[] n1 = new int[d];
-          int[] n2 = new int[d];
-          for (int v = from; v < to; v++) {
-            for (int j = 0; j <= d; j++) {
-              for (int k = 0; k < d; k++) {
-                int kv = table.keyCoordinate(v, k);
-                n1[k] = kv - 1;
-                n2[k] = kv + 1;
-              }
-              if (j < d) {
-                n1[j] = table.keyCoordinate(v, j) + d;
-                n2[j] = table.keyCoordinate(v, j) - d;
-              }
-              blurMinus[j * m + v] = table.find(n1, 0) + 1;
-              blurPlus[j * m + v] = table.find(n2, 0) + 1;
-            }
-          }
-        });
-    return new PermutohedralLattice(
-        n, d, m, offset, weight, splatStart, splatPixel, splatWeight, blurMinus, blurPlus);
+    return LatticeBuilder.build(features, n, d, par);
   }
 
   /**
@@ -191,18 +105,75 @@ final class PermutohedralLattice {
         vertices,
         VERTEX_CHUNK,
         (from, to) -> {
-          for (int v = from; v < to; v++) {
-            int base = (v + 1) * vs;
-            int end = splatStart[v + 1];
-            for (int k = 0; k < vs; k++) {
-              float acc = 0f;
-              for (int e = splatStart[v]; e < end; e++) {
-                acc = Math.fma(splatWeight[e], in[splatPixel[e] * vs + k], acc);
-              }
-              values[base + k] = acc;
-            }
+          switch (vs) {
+            case 1 -> splat1(in, values, from, to);
+            case 2 -> splat2(in, values, from, to);
+            case 3 -> splat3(in, values, from, to);
+            default -> splatN(in, vs, values, from, to);
           }
         });
+  }
+
+  // The specialised splats keep the per-label sums in registers; each sum sees the same fused
+  // multiply-adds in the same (pixel) order as the generic loop and the reference.
+  private void splat1(float[] in, float[] values, int from, int to) {
+    for (int v = from; v < to; v++) {
+      float a0 = 0f;
+      for (int e = splatStart[v], end = splatStart[v + 1]; e < end; e++) {
+        a0 = Math.fma(splatWeight[e], in[splatPixel[e]], a0);
+      }
+      values[v + 1] = a0;
+    }
+  }
+
+  private void splat2(float[] in, float[] values, int from, int to) {
+    for (int v = from; v < to; v++) {
+      float a0 = 0f;
+      float a1 = 0f;
+      for (int e = splatStart[v], end = splatStart[v + 1]; e < end; e++) {
+        float w = splatWeight[e];
+        int p = splatPixel[e] * 2;
+        a0 = Math.fma(w, in[p], a0);
+        a1 = Math.fma(w, in[p + 1], a1);
+      }
+      values[(v + 1) * 2] = a0;
+      values[(v + 1) * 2 + 1] = a1;
+    }
+  }
+
+  private void splat3(float[] in, float[] values, int from, int to) {
+    for (int v = from; v < to; v++) {
+      float a0 = 0f;
+      float a1 = 0f;
+      float a2 = 0f;
+      for (int e = splatStart[v], end = splatStart[v + 1]; e < end; e++) {
+        float w = splatWeight[e];
+        int p = splatPixel[e] * 3;
+        a0 = Math.fma(w, in[p], a0);
+        a1 = Math.fma(w, in[p + 1], a1);
+        a2 = Math.fma(w, in[p + 2], a2);
+      }
+      int o = (v + 1) * 3;
+      values[o] = a0;
+      values[o + 1] = a1;
+      values[o + 2] = a2;
+    }
+  }
+
+  private void splatN(float[] in, int vs, float[] values, int from, int to) {
+    for (int v = from; v < to; v++) {
+      int o = (v + 1) * vs;
+      for (int k = 0; k < vs; k++) {
+        values[o + k] = 0f;
+      }
+      for (int e = splatStart[v], end = splatStart[v + 1]; e < end; e++) {
+        float w = splatWeight[e];
+        int p = splatPixel[e] * vs;
+        for (int k = 0; k < vs; k++) {
+          values[o + k] = Math.fma(w, in[p + k], values[o + k]);
+        }
+      }
+    }
   }
 
   /**
@@ -254,18 +225,34 @@ final class PermutohedralLattice {
   void slicePixel(float[] values, int vs, int i, float[] out, int at) {
     int d1 = d + 1;
     int pb = i * d1;
-    if (vs > 2) {
+    if (vs == 3) {
+      float a0 = 0f;
+      float a1 = 0f;
+      float a2 = 0f;
+      for (int r = 0; r < d1; r++) {
+        float wa = weightAlpha[pb + r];
+        int o = offset[pb + r] * 3;
+        a0 = Math.fma(wa, values[o], a0);
+        a1 = Math.fma(wa, values[o + 1], a1);
+        a2 = Math.fma(wa, values[o + 2], a2);
+      }
+      out[at] = a0;
+      out[at + 1] = a1;
+      out[at + 2] = a2;
+    } else if (vs > 2) {
+      // SSE order of the reference: (w·α) first, fused multiply-add into the sum.
       for (int k = 0; k < vs; k++) {
         out[at + k] = 0f;
       }
       for (int r = 0; r < d1; r++) {
-        float wa = weight[pb + r] * alpha;
+        float wa = weightAlpha[pb + r];
         int o = offset[pb + r] * vs;
         for (int k = 0; k < vs; k++) {
           out[at + k] = Math.fma(wa, values[o + k], out[at + k]);
         }
       }
     } else {
+      // Scalar order of the reference: (w·v), then ·α fused into the sum.
       for (int k = 0; k < vs; k++) {
         float acc = 0f;
         for (int r = 0; r < d1; r++) {
