@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
       "Teach a Stable Diffusion model several visual concepts at once from a few images,",
       "with no masks: tokens and masks are learned together from the model's own cross-attention."
     },
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, CrfCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
