@@ -31,11 +31,12 @@ import picocli.CommandLine.Option;
     name = "crf",
     mixinStandardHelpOptions = true,
     description = {
-      "Sharpen a probability map into labels with a fully connected CRF (Krähenbühl & Koltun,",
-      "same numbers as pydensecrf). Input: an RGB image and a safetensors file holding one",
-      "float tensor [labels, H, W] of probabilities (--probs) or energies -log p (--unary).",
-      "Output: safetensors with q F32 [labels, H, W] and labels [H, W] (U8, or I64 above 256",
-      "labels); --png also writes a colour-coded label image."
+      "Sharpen a probability map into labels with a fully connected CRF",
+      "(Krähenbühl & Koltun; the same numbers as pydensecrf).",
+      "Input: an RGB image and a safetensors file with one float tensor",
+      "[labels, H, W] of probabilities (--probs) or energies -log p (--unary).",
+      "Output: safetensors with q F32 [labels, H, W] and labels [H, W]",
+      "(U8; I64 above 256 labels). --png also writes a colour-coded label image."
     })
 public final class CrfCommand implements Callable<Integer> {
 
@@ -68,27 +69,27 @@ public final class CrfCommand implements Callable<Integer> {
   @Option(names = "--png", paramLabel = "LABELS.png", description = "Also write a label image.")
   Path png;
 
-  @Option(names = "--iterations", defaultValue = "5", description = "Mean-field iterations"
+  @Option(names = "--iterations", defaultValue = "5", paramLabel = "N", description = "Mean-field iterations"
       + " (default ${DEFAULT-VALUE}).")
   int iterations;
 
-  @Option(names = "--gaussian-sxy", defaultValue = "3", description = "Smoothness kernel width"
+  @Option(names = "--gaussian-sxy", defaultValue = "3", paramLabel = "PX", description = "Smoothness kernel width"
       + " in pixels (default ${DEFAULT-VALUE}).")
   float gaussianSxy;
 
-  @Option(names = "--gaussian-compat", defaultValue = "3", description = "Smoothness Potts"
+  @Option(names = "--gaussian-compat", defaultValue = "3", paramLabel = "W", description = "Smoothness Potts"
       + " weight (default ${DEFAULT-VALUE}).")
   float gaussianCompat;
 
-  @Option(names = "--bilateral-sxy", defaultValue = "80", description = "Appearance kernel"
+  @Option(names = "--bilateral-sxy", defaultValue = "80", paramLabel = "PX", description = "Appearance kernel"
       + " width in pixels (default ${DEFAULT-VALUE}).")
   float bilateralSxy;
 
-  @Option(names = {"--bilateral-srgb", "--srgb"}, defaultValue = "13", description =
+  @Option(names = {"--bilateral-srgb", "--srgb"}, defaultValue = "13", paramLabel = "LEVELS", description =
       "Appearance kernel colour width, 0..255 units (default ${DEFAULT-VALUE}).")
   float bilateralSrgb;
 
-  @Option(names = "--bilateral-compat", defaultValue = "10", description = "Appearance Potts"
+  @Option(names = "--bilateral-compat", defaultValue = "10", paramLabel = "W", description = "Appearance Potts"
       + " weight (default ${DEFAULT-VALUE}).")
   float bilateralCompat;
 
