@@ -52,7 +52,7 @@ final class LatticeBuilder {
       LatticeHashTable t = local[ch];
       toGlobal[ch] = new int[t.size()];
       for (int e = 0; e < t.size(); e++) {
-        toGlobal[ch][e] = table.findOrInsert(t.lo(e), t.hi(e)) + 1;
+        toGlobal[ch][e] = table.findOrInsert(t.lo(e), t.hi(e));
       }
       local[ch] = null;
     }
@@ -68,37 +68,61 @@ final class LatticeBuilder {
         table.findOrInsert(key[0], key[1]);
       }
     }
+    int m = table.size();
+
+    // Splat as a gather: per vertex, its (pixel, weight) entries in increasing pixel order. Entry
+    // positions come from the chunk-local counts: chunk by chunk, each local vertex takes the next
+    // run of its global vertex's entries, so each chunk can fill its own entries in parallel.
+    int[][] cursor = new int[chunks][];
+    par.forRange(
+        chunks,
+        1,
+        (from, to) -> {
+          for (int ch = from; ch < to; ch++) {
+            cursor[ch] = new int[toGlobal[ch].length];
+            for (int e = ch * CHUNK * d1, end = Math.min(n, (ch + 1) * CHUNK) * d1; e < end; e++) {
+              cursor[ch][offset[e]]++;
+            }
+          }
+        });
+    int[] splatStart = new int[m + 1];
+    for (int ch = 0; ch < chunks; ch++) {
+      for (int e = 0; e < cursor[ch].length; e++) {
+        splatStart[toGlobal[ch][e] + 1] += cursor[ch][e];
+      }
+    }
+    for (int v = 0; v < m; v++) {
+      splatStart[v + 1] += splatStart[v];
+    }
+    int[] next = Arrays.copyOf(splatStart, m);
+    for (int ch = 0; ch < chunks; ch++) {
+      for (int e = 0; e < cursor[ch].length; e++) {
+        int v = toGlobal[ch][e];
+        int count = cursor[ch][e];
+        cursor[ch][e] = next[v];
+        next[v] += count;
+      }
+    }
+    int[] splatPixel = new int[n * d1];
+    float[] splatWeight = new float[n * d1];
     par.forRange(
         chunks,
         1,
         (from, to) -> {
           for (int ch = from; ch < to; ch++) {
             int[] map = toGlobal[ch];
-            for (int e = ch * CHUNK * d1, end = Math.min(n, (ch + 1) * CHUNK) * d1; e < end; e++) {
-              offset[e] = map[offset[e]];
+            int[] pos = cursor[ch];
+            for (int i = ch * CHUNK, end = Math.min(n, (ch + 1) * CHUNK); i < end; i++) {
+              for (int r = 0, e = i * d1; r < d1; r++, e++) {
+                int localVertex = offset[e];
+                int at = pos[localVertex]++;
+                splatPixel[at] = i;
+                splatWeight[at] = weight[e];
+                offset[e] = map[localVertex] + 1;
+              }
             }
           }
         });
-    int m = table.size();
-
-    // Splat as a gather: per vertex, its (pixel, weight) entries in increasing pixel order.
-    int[] splatStart = new int[m + 1];
-    for (int o : offset) {
-      splatStart[o]++; // o = vertex + 1, so this counts into splatStart[v + 1]
-    }
-    for (int v = 0; v < m; v++) {
-      splatStart[v + 1] += splatStart[v];
-    }
-    int[] fill = Arrays.copyOf(splatStart, m);
-    int[] splatPixel = new int[n * d1];
-    float[] splatWeight = new float[n * d1];
-    for (int i = 0, e = 0; i < n; i++) {
-      for (int r = 0; r < d1; r++, e++) {
-        int pos = fill[offset[e] - 1]++;
-        splatPixel[pos] = i;
-        splatWeight[pos] = weight[e];
-      }
-    }
 
     int[] blurMinus = new int[d1 * m];
     int[] blurPlus = new int[d1 * m];
