@@ -79,14 +79,11 @@ final class LatticePoint {
 
     // Bring the point back onto the plane when the rounded coordinates do not sum to zero.
     for (int i = 0; i <= d; i++) {
-      rank[i] += sum;
-      if (rank[i] < 0) {
-        rank[i] += d + 1;
-        rem0[i] += c.dPlus1;
-      } else if (rank[i] > d) {
-        rank[i] -= d + 1;
-        rem0[i] -= c.dPlus1;
-      }
+      int rk = rank[i] + sum;
+      // Branch-free: +(d+1) when rk < 0, -(d+1) when rk > d (data-dependent, mispredicts).
+      int adjust = ((rk >> 31) & (d + 1)) - (((d - rk) >> 31) & (d + 1));
+      rank[i] = rk + adjust;
+      rem0[i] += adjust;
     }
 
     for (int i = 0; i < d + 2; i++) {
@@ -125,7 +122,8 @@ final class LatticePoint {
     long lo = 0;
     long hi = 0;
     for (int k = 0; k < d; k++) {
-      int coord = (int) rem0[k] + r - (rank[k] > d - r ? d + 1 : 0);
+      // Branch-free form of rank > d - r ? r - (d+1) : r (the sign bit of d - r - rank).
+      int coord = (int) rem0[k] + r - (((d - r - rank[k]) >> 31) & (d + 1));
       long part = (coord & 0xFFFFL) << (16 * (k & 3));
       if (k < 4) {
         lo |= part;
