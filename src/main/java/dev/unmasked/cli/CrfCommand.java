@@ -207,7 +207,8 @@ public final class CrfCommand implements Callable<Integer> {
       }
       return new ProbMap((int) s[0], f.floats(key));
     } catch (IOException e) {
-      throw new UserError(flag + " " + p + ": " + e.getMessage(), e);
+      // A SafetensorsException message already starts with the file name.
+      throw new UserError(flag + " " + e.getMessage(), e);
     }
   }
 
