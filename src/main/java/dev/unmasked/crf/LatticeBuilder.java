@@ -46,7 +46,12 @@ final class LatticeBuilder {
         });
 
     // Merge the chunk tables in chunk order: global numbering = sequential first insertion.
-    LatticeHashTable table = new LatticeHashTable(d, Math.max(16, n / 4));
+    int localTotal = 0;
+    for (LatticeHashTable t : local) {
+      localTotal += t.size();
+    }
+    // The chunks' vertex counts summed bound the lattice size, so the table never grows.
+    LatticeHashTable table = new LatticeHashTable(d, localTotal + d + 1);
     int[][] toGlobal = new int[chunks][];
     for (int ch = 0; ch < chunks; ch++) {
       LatticeHashTable t = local[ch];
@@ -144,7 +149,7 @@ final class LatticeBuilder {
       float[] weight) {
     int d = c.d;
     int d1 = d + 1;
-    LatticeHashTable t = new LatticeHashTable(d, Math.max(16, (to - from) / 4));
+    LatticeHashTable t = new LatticeHashTable(d, Math.max(16, (to - from) / 8));
     LatticePoint p = new LatticePoint(c);
     LatticePoint prev = new LatticePoint(c);
     long[] key = new long[2];
