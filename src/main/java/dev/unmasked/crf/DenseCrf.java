@@ -169,6 +169,14 @@ public final class DenseCrf {
     }
   }
 
+  /**
+   * Inference from label probabilities {@code [labels][pixels]} (clipped to [1e-5, 1], then
+   * {@code -log}; see {@link #unaryFromProbabilities}) with {@code params().iterations()}.
+   */
+  public Result inferFromProbabilities(float[] probs, int labels, int threads) {
+    return infer(unaryFromProbabilities(probs, labels, width * height), labels, threads);
+  }
+
   /** The Gaussian (smoothness) kernel, for tests of the intermediate filter outputs. */
   DenseKernel gaussianKernel() {
     return gaussian;

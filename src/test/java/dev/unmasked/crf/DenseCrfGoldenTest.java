@@ -102,6 +102,9 @@ class DenseCrfGoldenTest {
         return;
       }
       float[] u = DenseCrf.unaryFromProbabilities(c.floats("prob"), c.labels, c.pixels());
+      DenseCrf crf = DenseCrf.prepare(c.image(), c.width, c.height, DenseCrf.Params.DEFAULTS, 1);
+      DenseCrf.Result fromProbs = crf.inferFromProbabilities(c.floats("prob"), c.labels, 1);
+      assertArrayEquals(crf.infer(u, c.labels, 1).q(), fromProbs.q(), name);
       float[] want = c.floats("unary");
       for (int i = 0; i < want.length; i++) {
         // The reference clipped float64 probabilities; the file stores them rounded to float32.
