@@ -51,6 +51,12 @@ public final class CrfBenchmark {
       }
     }
     printMachine(allCores);
+    if (allCores > 1) {
+      System.out.printf(
+          "parallel capacity now: a trivially parallel busy loop runs %.2fx faster on %d threads"
+              + " than on 1 (below %d means other work is using the cores)%n",
+          capacity(allCores), allCores, allCores);
+    }
     List<Case> cases = new ArrayList<>();
     cases.add(load(shared, "c512_l3", 512, 512, 234.5, 158.2, 392.7));
     cases.add(load(shared, "a64_l3", 64, 64, 2.98, 2.52, 5.48));
@@ -112,6 +118,41 @@ public final class CrfBenchmark {
       System.out.println(sink); // keeps the results observable
     }
     return new Timing(median(build), median(infer), median(total), median(cpu));
+  }
+
+  /** Speed-up of an embarrassingly parallel loop on {@code threads} threads: the ceiling now. */
+  private static double capacity(int threads) {
+    long work = 40_000_000L;
+    double best1 = Double.MAX_VALUE;
+    double bestN = Double.MAX_VALUE;
+    double[] sink = new double[threads];
+    for (int rep = 0; rep < 3; rep++) {
+      long t0 = System.nanoTime();
+      sink[0] += spin(work);
+      long t1 = System.nanoTime();
+      try (Parallel par = new Parallel(threads)) {
+        par.forRange(threads, 1, (from, to) -> {
+          for (int i = from; i < to; i++) {
+            sink[i] += spin(work / threads);
+          }
+        });
+      }
+      long t2 = System.nanoTime();
+      best1 = Math.min(best1, t1 - t0);
+      bestN = Math.min(bestN, t2 - t1);
+    }
+    if (sink[0] == 42) {
+      System.out.println(); // keeps the loop's result observable
+    }
+    return best1 / bestN;
+  }
+
+  private static double spin(long n) {
+    double x = 0;
+    for (long i = 0; i < n; i++) {
+      x += Math.sqrt(i);
+    }
+    return x;
   }
 
   private static double median(double[] v) {
