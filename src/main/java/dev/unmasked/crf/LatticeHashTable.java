@@ -34,8 +34,10 @@ final class LatticeHashTable {
       throw new IllegalArgumentException("key dimension must be 1.." + MAX_DIMENSION + ", got " + d);
     }
     this.d = d;
-    allocateSlots(Integer.highestOneBit(Math.max(16, expectedEntries * 2 - 1)) << 1);
-    entryLo = new long[Math.max(16, expectedEntries)];
+    // Capped: an oversized guess only costs a grow() later, never correctness.
+    int expected = Math.max(16, Math.min(expectedEntries, 1 << 26));
+    allocateSlots(Integer.highestOneBit(expected * 2 - 1) << 1);
+    entryLo = new long[expected];
     entryHi = new long[entryLo.length];
   }
 

@@ -181,6 +181,16 @@ class DenseCrfTest {
   }
 
   @Test
+  void latticeCoordinatesBeyondSixteenBitsAreRefused() {
+    // x / 0.01 reaches 2e6 lattice units: the reference would wrap its 16-bit keys silently.
+    int w = 20000;
+    DenseCrf.Params tiny = new DenseCrf.Params(0.01f, 3, 80, 13, 10, 1);
+    String m = assertThrows(IllegalArgumentException.class,
+        () -> DenseCrf.prepare(new byte[w * 3], w, 1, tiny, 2)).getMessage();
+    assertTrue(m.contains("16-bit range") && m.contains("larger sxy"), m);
+  }
+
+  @Test
   void probabilitiesAreClippedAsPydensecrfDoes() {
     float[] u = DenseCrf.unaryFromProbabilities(new float[] {0f, 1f, 1.5f, 0.5f}, 2, 2);
     assertEquals(11.512925f, u[0], 1e-6f);
