@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * Speed benchmark of the dense CRF against the reference C++ timings: 512x512 and 64x64, 3 labels,
  * 5 iterations, on one thread and on all cores. "build" is {@link DenseCrf#prepare} (both lattices
  * and normalisers, the reference's setup); "inference" is {@link DenseCrf#infer} (mean field plus
- * argmax). Each figure is the median over the measured runs after warm-up runs.
+ * argmax). Each figure is the median over the measured runs after warm-up runs; the thread
+ * counts alternate run by run, so both see the same machine conditions.
  *
  * <p>Inputs are the golden cases {@code c512_l3} and {@code a64_l3} from {@code
  * <shared>/golden/densecrf} (the reference's own inputs) when present, otherwise synthetic images
@@ -22,7 +23,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java -cp target/unmasked.jar:target/lib/* dev.unmasked.crf.CrfBenchmark [--shared DIR]
- *     [--threads N] [--runs R]
+ *     [--threads N] [--runs R] [--warmup W]
  * </pre>
  */
 public final class CrfBenchmark {
@@ -39,13 +40,16 @@ public final class CrfBenchmark {
     Path shared = Path.of(System.getProperty("unmasked.shared", "../shared"));
     int allCores = Runtime.getRuntime().availableProcessors();
     int runs = 11;
+    int warmup = 30;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--shared" -> shared = Path.of(args[++i]);
         case "--threads" -> allCores = Integer.parseInt(args[++i]);
         case "--runs" -> runs = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         default -> {
-          System.err.println("usage: CrfBenchmark [--shared DIR] [--threads N] [--runs R]");
+          System.err.println(
+              "usage: CrfBenchmark [--shared DIR] [--threads N] [--runs R] [--warmup W]");
           System.exit(2);
         }
       }
@@ -67,11 +71,14 @@ public final class CrfBenchmark {
         + " calling thread | reference total ms (build + inference), 1 thread | speed-up |");
     System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (Case c : cases) {
-      int warm = c.width * c.height >= 256 * 256 ? 10 : 200;
+      int warm = c.width * c.height >= 256 * 256 ? warmup : warmup * 20;
       int measured = c.width * c.height >= 256 * 256 ? runs : runs * 20;
+      int[] threadCounts = allCores == 1 ? new int[] {1} : new int[] {1, allCores};
+      Timing[] timings = time(c, params, threadCounts, warm, measured);
       float[] q1 = null;
-      for (int threads : allCores == 1 ? new int[] {1} : new int[] {1, allCores}) {
-        Timing t = time(c, params, threads, warm, measured);
+      for (int k = 0; k < threadCounts.length; k++) {
+        int threads = threadCounts[k];
+        Timing t = timings[k];
         System.out.printf(
             "| %s %dx%d, %d labels, %d it (%s) | %d | %.2f | %.2f | **%.2f** | %s | %.2f (%.2f +"
                 + " %.2f) | %.2fx |%n",
@@ -91,33 +98,45 @@ public final class CrfBenchmark {
     }
   }
 
-  private static Timing time(Case c, DenseCrf.Params params, int threads, int warm, int runs) {
-    double[] build = new double[runs];
-    double[] infer = new double[runs];
-    double[] total = new double[runs];
-    double[] cpu = new double[runs];
+  /**
+   * Times every thread count, alternating between them run by run so that all of them see the
+   * same machine conditions (on a shared machine the speed drifts over seconds).
+   */
+  private static Timing[] time(
+      Case c, DenseCrf.Params params, int[] threadCounts, int warm, int runs) {
+    int k = threadCounts.length;
+    double[][] build = new double[k][runs];
+    double[][] infer = new double[k][runs];
+    double[][] total = new double[k][runs];
+    double[][] cpu = new double[k][runs];
     java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     long sink = 0;
     for (int r = -warm; r < runs; r++) {
-      long c0 = mx.getCurrentThreadCpuTime();
-      long t0 = System.nanoTime();
-      DenseCrf crf = DenseCrf.prepare(c.rgb, c.width, c.height, params, threads);
-      long t1 = System.nanoTime();
-      DenseCrf.Result res = crf.infer(c.unary, c.labels, threads);
-      long t2 = System.nanoTime();
-      long c2 = mx.getCurrentThreadCpuTime();
-      sink += res.labelMap()[res.labelMap().length / 2];
-      if (r >= 0) {
-        build[r] = (t1 - t0) / 1e6;
-        infer[r] = (t2 - t1) / 1e6;
-        total[r] = (t2 - t0) / 1e6;
-        cpu[r] = (c2 - c0) / 1e6;
+      for (int j = 0; j < k; j++) {
+        long c0 = mx.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        DenseCrf crf = DenseCrf.prepare(c.rgb, c.width, c.height, params, threadCounts[j]);
+        long t1 = System.nanoTime();
+        DenseCrf.Result res = crf.infer(c.unary, c.labels, threadCounts[j]);
+        long t2 = System.nanoTime();
+        long c2 = mx.getCurrentThreadCpuTime();
+        sink += res.labelMap()[res.labelMap().length / 2];
+        if (r >= 0) {
+          build[j][r] = (t1 - t0) / 1e6;
+          infer[j][r] = (t2 - t1) / 1e6;
+          total[j][r] = (t2 - t0) / 1e6;
+          cpu[j][r] = (c2 - c0) / 1e6;
+        }
       }
     }
     if (sink == Long.MIN_VALUE) {
       System.out.println(sink); // keeps the results observable
     }
-    return new Timing(median(build), median(infer), median(total), median(cpu));
+    Timing[] out = new Timing[k];
+    for (int j = 0; j < k; j++) {
+      out[j] = new Timing(median(build[j]), median(infer[j]), median(total[j]), median(cpu[j]));
+    }
+    return out;
   }
 
   /** Speed-up of an embarrassingly parallel loop on {@code threads} threads: the ceiling now. */

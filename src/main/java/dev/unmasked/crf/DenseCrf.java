@@ -108,19 +108,24 @@ public final class DenseCrf {
     try (Parallel par = new Parallel(threads)) {
       float[] fg = new float[n * 2];
       float[] fb = new float[n * 5];
-      for (int y = 0; y < height; y++) {
-        for (int x = 0; x < width; x++) {
-          int i = y * width + x;
-          // As DenseCRF2D: x (column) first, every coordinate divided in float.
-          fg[i * 2] = x / params.gaussianSxy();
-          fg[i * 2 + 1] = y / params.gaussianSxy();
-          fb[i * 5] = x / params.bilateralSxy();
-          fb[i * 5 + 1] = y / params.bilateralSxy();
-          fb[i * 5 + 2] = (rgb[i * 3] & 0xff) / params.bilateralSrgb();
-          fb[i * 5 + 3] = (rgb[i * 3 + 1] & 0xff) / params.bilateralSrgb();
-          fb[i * 5 + 4] = (rgb[i * 3 + 2] & 0xff) / params.bilateralSrgb();
-        }
-      }
+      par.forRange(
+          height,
+          Math.max(1, 4096 / width),
+          (y0, y1) -> {
+            for (int y = y0; y < y1; y++) {
+              for (int x = 0; x < width; x++) {
+                int i = y * width + x;
+                // As DenseCRF2D: x (column) first, every coordinate divided in float.
+                fg[i * 2] = x / params.gaussianSxy();
+                fg[i * 2 + 1] = y / params.gaussianSxy();
+                fb[i * 5] = x / params.bilateralSxy();
+                fb[i * 5 + 1] = y / params.bilateralSxy();
+                fb[i * 5 + 2] = (rgb[i * 3] & 0xff) / params.bilateralSrgb();
+                fb[i * 5 + 3] = (rgb[i * 3 + 1] & 0xff) / params.bilateralSrgb();
+                fb[i * 5 + 4] = (rgb[i * 3 + 2] & 0xff) / params.bilateralSrgb();
+              }
+            }
+          });
       DenseKernel g = DenseKernel.build(fg, n, 2, par);
       DenseKernel b = DenseKernel.build(fb, n, 5, par);
       return new DenseCrf(width, height, params, g, b);
@@ -175,7 +180,9 @@ public final class DenseCrf {
     try (Parallel par = new Parallel(threads)) {
       MeanField mf = new MeanField(gaussian, bilateral, params, n, labels, par);
       float[] q = mf.run(unary, iterations);
-      return new Result(width, height, labels, q, labelMap(q, labels, n));
+      int[] map = new int[n];
+      par.forRange(n, 4096, (from, to) -> labelMap(q, labels, n, map, from, to));
+      return new Result(width, height, labels, q, map);
     }
   }
 
@@ -227,7 +234,12 @@ public final class DenseCrf {
   /** Per-pixel argmax of label-major {@code q}; on a tie the lowest label wins. */
   public static int[] labelMap(float[] q, int labels, int pixels) {
     int[] map = new int[pixels];
-    for (int i = 0; i < pixels; i++) {
+    labelMap(q, labels, pixels, map, 0, pixels);
+    return map;
+  }
+
+  private static void labelMap(float[] q, int labels, int pixels, int[] map, int from, int to) {
+    for (int i = from; i < to; i++) {
       int best = 0;
       float bestQ = q[i];
       for (int l = 1; l < labels; l++) {
@@ -239,7 +251,6 @@ public final class DenseCrf {
       }
       map[i] = best;
     }
-    return map;
   }
 
   /** Interleaved RGB bytes from packed {@code 0xAARRGGBB} ints (alpha ignored). */

@@ -28,9 +28,14 @@ final class DenseKernel {
     java.util.Arrays.fill(ones, 1f);
     float[] latticeOnes = lattice.filter(ones, 1, par);
     float[] norm = new float[n];
-    for (int i = 0; i < n; i++) {
-      norm[i] = (float) (1.0 / Math.sqrt(latticeOnes[i] + 1e-20));
-    }
+    par.forRange(
+        n,
+        4096,
+        (from, to) -> {
+          for (int i = from; i < to; i++) {
+            norm[i] = (float) (1.0 / Math.sqrt(latticeOnes[i] + 1e-20));
+          }
+        });
     return new DenseKernel(lattice, latticeOnes, norm);
   }
 
