@@ -11,7 +11,9 @@ package dev.unmasked.crf;
  *
  * <p>The arithmetic mirrors the reference step for step in float32 (scale, elevate, round half to
  * even, rank, wrap, barycentric weights, splat in pixel order, Jacobi blur along axes 0..d, slice
- * with α = 1/(1+2^-d)), so the values agree to float rounding. Two choices make it parallel without
+ * with α = 1/(1+2^-d)), including the fused multiply-adds the reference's {@code g++ -O3
+ * -march=native} build emits (elevation, splat, slice; {@code Math.fma} here), so the outputs are
+ * bit-identical to the golden data. Two choices make it parallel without
  * changing any value: splatting is done as a gather per vertex over its pixels in increasing pixel
  * order (the same additions in the same order as the reference's scatter), and every other step
  * writes one independent element per index. See {@code design/DENSECRF.md} §4.
@@ -207,8 +209,9 @@ final class PermutohedralLattice {
   }
 
   /**
-   * out[i*vs + k] = Σ_r weight_ir · values[vertex_ir] · α. As in the reference, one or two value
-   * rows use the scalar order (w·v)·α and more rows the SSE order (w·α)·v.
+   * out[i*vs + k] = Σ_r weight_ir · values[vertex_ir] · α, accumulated with fused multiply-adds.
+   * As in the reference, one or two value rows use the scalar order fma(w·v, α, acc) and more rows
+   * the SSE order fma(w·α, v, acc).
    */
   void slice(float[] values, int vs, float[] out, Parallel par) {
     par.forRange(
