@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       TokenizeCommand.class,
       InfoCommand.class,
       ConvertCheckpointCommand.class,
+      CrfCommand.class,
       WorldCommand.class,
       BenchCommand.class,
     })
