@@ -1,5 +1,6 @@
 package dev.unmasked.cli;
 
+import dev.unmasked.UserError;
 import dev.unmasked.convert.CheckpointExport;
 import dev.unmasked.convert.ModelKind;
 import dev.unmasked.convert.SingleFileCheckpoint;

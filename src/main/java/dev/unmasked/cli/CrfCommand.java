@@ -1,5 +1,6 @@
 package dev.unmasked.cli;
 
+import dev.unmasked.UserError;
 import com.google.gson.JsonObject;
 import dev.unmasked.crf.DenseCrf;
 import dev.unmasked.io.SafetensorsFile;

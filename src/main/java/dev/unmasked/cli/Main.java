@@ -1,5 +1,6 @@
 package dev.unmasked.cli;
 
+import dev.unmasked.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

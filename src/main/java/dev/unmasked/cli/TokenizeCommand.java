@@ -1,5 +1,6 @@
 package dev.unmasked.cli;
 
+import dev.unmasked.UserError;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.unmasked.io.SafetensorsException;

@@ -1,5 +1,6 @@
 package dev.unmasked.cli;
 
+import dev.unmasked.UserError;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;

@@ -1,5 +1,6 @@
 package dev.unmasked.cli;
 
+import dev.unmasked.UserError;
 import dev.unmasked.toyworld.Scene;
 import dev.unmasked.toyworld.SceneFiles;
 import dev.unmasked.toyworld.SceneJson;

@@ -1,5 +1,6 @@
 package dev.unmasked.cli;
 
+import dev.unmasked.UserError;
 import dev.unmasked.toyworld.judge.Judge;
 import dev.unmasked.toyworld.judge.JudgeEval;
 import dev.unmasked.toyworld.judge.JudgeTrainer;

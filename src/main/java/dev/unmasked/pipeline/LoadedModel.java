@@ -3,7 +3,7 @@ package dev.unmasked.pipeline;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
-import dev.unmasked.cli.UserError;
+import dev.unmasked.UserError;
 import dev.unmasked.convert.SingleFileCheckpoint;
 import dev.unmasked.convert.SingleFileOptions;
 import dev.unmasked.io.TensorSource;

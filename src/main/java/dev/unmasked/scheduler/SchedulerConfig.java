@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import dev.unmasked.cli.UserError;
+import dev.unmasked.UserError;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -3,7 +3,7 @@ package dev.unmasked.scheduler;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.unmasked.cli.UserError;
+import dev.unmasked.UserError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

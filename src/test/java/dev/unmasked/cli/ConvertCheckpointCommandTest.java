@@ -1,5 +1,6 @@
 package dev.unmasked.cli;
 
+import dev.unmasked.UserError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
-import dev.unmasked.cli.UserError;
+import dev.unmasked.UserError;
 import dev.unmasked.io.SafetensorsFile;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.unmasked.cli;
+package dev.unmasked;
 
 /**
  * A problem with the user's input (file, argument, value) that the user can fix. The message must
