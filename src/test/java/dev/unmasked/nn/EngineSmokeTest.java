@@ -1,4 +1,4 @@
-package dev.unmasked.tensor;
+package dev.unmasked.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
