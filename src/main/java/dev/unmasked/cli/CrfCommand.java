@@ -1,21 +1,20 @@
 package dev.unmasked.cli;
 
 import dev.unmasked.UserError;
-import com.google.gson.JsonObject;
 import dev.unmasked.crf.DenseCrf;
+import dev.unmasked.io.AtomicFile;
 import dev.unmasked.io.SafetensorsFile;
+import dev.unmasked.io.SafetensorsWriter;
 import dev.unmasked.io.TensorInfo;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import picocli.CommandLine;
@@ -134,11 +133,11 @@ public final class CrfCommand implements Callable<Integer> {
     }
 
     // 4. Write the outputs atomically.
-    JsonObject meta = new JsonObject();
-    meta.addProperty("producer", "unmasked crf");
-    meta.addProperty("image", image.toString());
-    meta.addProperty(flag.substring(2), mapFile.toString());
-    meta.addProperty("params", params.toString());
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("producer", "unmasked crf");
+    meta.put("image", image.toString());
+    meta.put(flag.substring(2), mapFile.toString());
+    meta.put("params", params.toString());
     CrfOutputs.writeSafetensors(out, r, meta);
     if (png != null) {
       CrfOutputs.writeLabelPng(png, r);
@@ -218,55 +217,30 @@ public final class CrfCommand implements Callable<Integer> {
     private CrfOutputs() {}
 
     /** Safetensors with {@code labels} [H,W] (U8, or I64 above 256 labels) and {@code q} F32. */
-    static void writeSafetensors(Path path, DenseCrf.Result r, JsonObject meta) {
-      int n = r.pixels();
-      boolean small = r.labels() <= 256;
-      long labelBytes = small ? n : 8L * n;
-      long qBytes = 4L * r.q().length;
-      JsonObject header = new JsonObject();
-      JsonObject m = new JsonObject();
-      meta.entrySet().forEach(e -> m.addProperty(e.getKey(), e.getValue().getAsString()));
-      header.add("__metadata__", m);
-      header.add("labels", entry(small ? "U8" : "I64", 0, labelBytes, r.height(), r.width()));
-      header.add("q", entry("F32", labelBytes, labelBytes + qBytes, r.labels(), r.height(),
-          r.width()));
-      byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-      int padded = (json.length + 7) / 8 * 8;
-      ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-      head.putLong(padded).put(json);
-      while (head.hasRemaining()) {
-        head.put((byte) ' ');
-      }
-      ByteBuffer labels = ByteBuffer.allocate((int) labelBytes).order(ByteOrder.LITTLE_ENDIAN);
-      for (int l : r.labelMap()) {
-        if (small) {
-          labels.put((byte) l);
-        } else {
-          labels.putLong(l);
+    static void writeSafetensors(Path path, DenseCrf.Result r, Map<String, String> meta) {
+      int[] map = r.labelMap();
+      SafetensorsWriter w = new SafetensorsWriter().metadata(meta);
+      if (r.labels() <= 256) {
+        byte[] labels = new byte[map.length];
+        for (int i = 0; i < map.length; i++) {
+          labels[i] = (byte) map[i];
         }
+        w.putU8("labels", labels, r.height(), r.width());
+      } else {
+        long[] labels = new long[map.length];
+        for (int i = 0; i < map.length; i++) {
+          labels[i] = map[i];
+        }
+        w.putI64("labels", labels, r.height(), r.width());
       }
-      ByteBuffer q = ByteBuffer.allocate((int) qBytes).order(ByteOrder.LITTLE_ENDIAN);
-      q.asFloatBuffer().put(r.q());
-      writeAtomically(path, os -> {
-        os.write(head.array());
-        os.write(labels.array());
-        os.write(q.array());
-      });
-    }
-
-    private static JsonObject entry(String dtype, long begin, long end, int... shape) {
-      JsonObject o = new JsonObject();
-      o.addProperty("dtype", dtype);
-      com.google.gson.JsonArray s = new com.google.gson.JsonArray();
-      for (int v : shape) {
-        s.add(v);
+      w.putF32("q", r.q(), r.labels(), r.height(), r.width());
+      checkFolder(path);
+      try {
+        w.write(path);
+      } catch (IOException e) {
+        // A SafetensorsException message already starts with the file name.
+        throw new UserError("output " + e.getMessage(), e);
       }
-      o.add("shape", s);
-      com.google.gson.JsonArray off = new com.google.gson.JsonArray();
-      off.add(begin);
-      off.add(end);
-      o.add("data_offsets", off);
-      return o;
     }
 
     /** A PNG with one colour per label: 0 black, then the PASCAL VOC palette. */
@@ -276,11 +250,16 @@ public final class CrfCommand implements Callable<Integer> {
       for (int i = 0; i < map.length; i++) {
         img.setRGB(i % r.width(), i / r.width(), colour(map[i]));
       }
-      writeAtomically(path, os -> {
-        if (!ImageIO.write(img, "png", os)) {
+      checkFolder(path);
+      try {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        if (!ImageIO.write(img, "png", png)) {
           throw new IOException("no PNG writer available");
         }
-      });
+        AtomicFile.write(path, png.toByteArray());
+      } catch (IOException e) {
+        throw new UserError("output " + path + ": cannot write (" + e.getMessage() + ")", e);
+      }
     }
 
     /** The PASCAL VOC colour of label l (bit-interleaved, so neighbouring labels differ). */
@@ -296,33 +275,10 @@ public final class CrfCommand implements Callable<Integer> {
       return rr << 16 | gg << 8 | bb;
     }
 
-    private interface Body {
-      void write(OutputStream os) throws IOException;
-    }
-
-    private static void writeAtomically(Path path, Body body) {
-      Path abs = path.toAbsolutePath();
-      Path dir = abs.getParent();
+    private static void checkFolder(Path path) {
+      Path dir = path.toAbsolutePath().getParent();
       if (dir == null || !Files.isDirectory(dir)) {
         throw new UserError("output " + path + ": folder " + dir + " does not exist");
-      }
-      Path tmp = null;
-      try {
-        tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-        try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp))) {
-          body.write(os);
-        }
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException e) {
-        throw new UserError("output " + path + ": cannot write (" + e.getMessage() + ")", e);
-      } finally {
-        if (tmp != null) {
-          try {
-            Files.deleteIfExists(tmp);
-          } catch (IOException ignored) {
-            // the move succeeded or the error above is the one to report
-          }
-        }
       }
     }
   }

@@ -1,9 +1,12 @@
 package dev.unmasked.convert;
 
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.unmasked.io.AtomicFile;
 import dev.unmasked.io.SafetensorsException;
 import dev.unmasked.io.SafetensorsFile;
+import dev.unmasked.io.SafetensorsWriter;
 import dev.unmasked.io.TensorInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,18 +42,32 @@ public final class CheckpointExport {
     writeComponent((MappedTensorSource) c.textEncoder(), dir.resolve("text_encoder/model.safetensors"));
     for (Map.Entry<Component, JsonObject> e : c.configs().entrySet()) {
       Component k = e.getKey();
-      TensorFileWriter.writeJson(dir.resolve(k.folder()).resolve(k.configFile()), e.getValue());
+      writeJson(dir.resolve(k.folder()).resolve(k.configFile()), e.getValue());
     }
-    TensorFileWriter.writeJson(dir.resolve("model_index.json"), modelIndex());
+    writeJson(dir.resolve("model_index.json"), modelIndex());
   }
 
+  /** Copies every tensor's mapped bytes unconverted; they stream to disk without a heap copy. */
   private static void writeComponent(MappedTensorSource s, Path out) throws IOException {
-    List<TensorFileWriter.Entry> entries = new ArrayList<>();
+    SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
     for (String k : s.keys()) {
       TensorInfo t = s.info(k);
-      entries.add(new TensorFileWriter.Entry(k, t.dtype(), t.shape(), List.of(s.bytes(k))));
+      w.putRaw(k, t.dtype(), s.bytes(k), t.shape());
     }
-    TensorFileWriter.write(out, entries, Map.of("format", "pt"));
+    write(w, out);
+  }
+
+  /** Writes {@code w} to {@code out}, creating the folders above it first. */
+  private static void write(SafetensorsWriter w, Path out) throws IOException {
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    w.write(out);
+  }
+
+  /** Writes a JSON file atomically, pretty-printed with two spaces as diffusers does. */
+  private static void writeJson(Path path, JsonObject json) throws IOException {
+    String text = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json) + "\n";
+    Files.createDirectories(path.toAbsolutePath().getParent());
+    AtomicFile.write(path, text.getBytes(StandardCharsets.UTF_8));
   }
 
   private static JsonObject modelIndex() throws IOException {
@@ -74,13 +91,13 @@ public final class CheckpointExport {
       SafetensorsFile unet = track(open, dir.resolve("unet/diffusion_pytorch_model.safetensors"));
       SafetensorsFile vae = track(open, dir.resolve("vae/diffusion_pytorch_model.safetensors"));
       SafetensorsFile te = track(open, dir.resolve("text_encoder/model.safetensors"));
-      Map<String, TensorFileWriter.Entry> entries = new TreeMap<>();
-      inverse(unet, UnetKeys.table(UnetKeys.Layout.fromDiffusersKeys(unet.keys())), entries);
-      inverse(vae, VaeKeys.table(VaeKeys.Layout.fromDiffusersKeys(vae.keys())), entries);
+      SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+      inverse(unet, UnetKeys.table(UnetKeys.Layout.fromDiffusersKeys(unet.keys())), w);
+      inverse(vae, VaeKeys.table(VaeKeys.Layout.fromDiffusersKeys(vae.keys())), w);
       KeyTable teTable = kind == ModelKind.SD2
           ? TextEncoderKeys.openClip(textLayers(te)) : TextEncoderKeys.sd1();
-      inverse(te, teTable, entries);
-      TensorFileWriter.write(out, new ArrayList<>(entries.values()), Map.of("format", "pt"));
+      inverse(te, teTable, w);
+      write(w, out); // before the finally: the mapped buffers live only while the files are open
     } finally {
       open.forEach(SafetensorsFile::close);
     }
@@ -104,7 +121,7 @@ public final class CheckpointExport {
   }
 
   /** Maps every tensor of {@code f} back to its LDM name; q/k/v thirds are joined in that order. */
-  private static void inverse(SafetensorsFile f, KeyTable t, Map<String, TensorFileWriter.Entry> into)
+  private static void inverse(SafetensorsFile f, KeyTable t, SafetensorsWriter into)
       throws SafetensorsException {
     Map<String, ByteBuffer[]> fused = new TreeMap<>();
     Map<String, TensorInfo> fusedInfo = new TreeMap<>();
@@ -116,12 +133,11 @@ public final class CheckpointExport {
           "tensor '" + k + "' has no LDM name in the " + t.ldmPrefix() + " table"));
       TensorInfo info = f.info(k);
       switch (m.transform()) {
-        case IDENTITY -> into.put(m.ldm(), new TensorFileWriter.Entry(
-            m.ldm(), info.dtype(), info.shape(), List.of(f.bytes(k))));
+        case IDENTITY -> into.putRaw(m.ldm(), info.dtype(), f.bytes(k), info.shape());
         case SQUEEZE_1X1 -> {
           long[] s = info.shape();
           long[] conv = s.length == 2 ? new long[] {s[0], s[1], 1, 1} : s;
-          into.put(m.ldm(), new TensorFileWriter.Entry(m.ldm(), info.dtype(), conv, List.of(f.bytes(k))));
+          into.putRaw(m.ldm(), info.dtype(), f.bytes(k), conv);
         }
         default -> {
           fused.computeIfAbsent(m.ldm(), x -> new ByteBuffer[3])[m.transform().third()] = f.bytes(k);
@@ -139,7 +155,7 @@ public final class CheckpointExport {
       TensorInfo one = fusedInfo.get(e.getKey());
       long[] shape = one.shape().clone();
       shape[0] *= 3;
-      into.put(e.getKey(), new TensorFileWriter.Entry(e.getKey(), one.dtype(), shape, List.of(parts)));
+      into.putRaw(e.getKey(), one.dtype(), List.of(parts), shape);
     }
   }
 

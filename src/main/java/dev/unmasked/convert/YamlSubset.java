@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * A reader for the small subset of YAML that LDM "original config" files use ({@code
@@ -216,43 +217,33 @@ public final class YamlSubset {
 
   /** The index of the ':' that ends a mapping key (followed by a space or the line end), or -1. */
   private static int keyColon(String s) {
-    boolean inQuote = false;
-    char q = 0;
+    // A '[' before any such colon starts a flow sequence, whose colons are not keys.
+    int i = firstUnquoted(s, j -> s.charAt(j) == '['
+        || s.charAt(j) == ':' && (j + 1 == s.length() || s.charAt(j + 1) == ' '));
+    return i >= 0 && s.charAt(i) == ':' ? i : -1;
+  }
+
+  private static String stripComment(String s) {
+    int i = firstUnquoted(s, j -> s.charAt(j) == '#' && (j == 0 || s.charAt(j - 1) == ' '));
+    return i >= 0 ? s.substring(0, i) : s;
+  }
+
+  /** The first index outside '...' and "..." quotes where {@code stop} holds, or -1. */
+  private static int firstUnquoted(String s, IntPredicate stop) {
+    char quote = 0; // the open quote character, or 0 outside quotes
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (inQuote) {
-        if (c == q) {
-          inQuote = false;
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
         }
       } else if (c == '"' || c == '\'') {
-        inQuote = true;
-        q = c;
-      } else if (c == '[') {
-        return -1;
-      } else if (c == ':' && (i + 1 == s.length() || s.charAt(i + 1) == ' ')) {
+        quote = c;
+      } else if (stop.test(i)) {
         return i;
       }
     }
     return -1;
-  }
-
-  private static String stripComment(String s) {
-    boolean inQuote = false;
-    char q = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (inQuote) {
-        if (c == q) {
-          inQuote = false;
-        }
-      } else if (c == '"' || c == '\'') {
-        inQuote = true;
-        q = c;
-      } else if (c == '#' && (i == 0 || s.charAt(i - 1) == ' ')) {
-        return s.substring(0, i);
-      }
-    }
-    return s;
   }
 
   private static String unquote(String s) {

@@ -1,6 +1,7 @@
 package dev.unmasked.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -24,6 +25,18 @@ public final class AtomicFile {
   @FunctionalInterface
   public interface Writer {
     void write(FileChannel channel) throws IOException;
+  }
+
+  /** Writes {@code target} atomically with exactly {@code content}. */
+  public static void write(Path target, byte[] content) throws IOException {
+    write(
+        target,
+        ch -> {
+          ByteBuffer b = ByteBuffer.wrap(content);
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
+        });
   }
 
   /** Writes {@code target} atomically with the content {@code writer} produces. */

@@ -7,8 +7,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,15 +24,21 @@ import java.util.TreeMap;
  * little-endian C-order bytes back to back in the same name order. Given a golden file's own tensors
  * and metadata, the output is byte-identical to it.
  *
- * <p>The arrays passed to {@code put*} are kept by reference (not copied) and converted while {@link
- * #write} streams them out, so do not modify them before writing. Caller mistakes (length that
- * does not match the shape, duplicate name) throw {@link IllegalArgumentException} immediately.
+ * <p>The arrays and buffers passed to {@code put*} are kept by reference (not copied) and converted
+ * or copied to the file only while {@link #write} streams them out, so do not modify them before
+ * writing. Raw bytes may come as {@link ByteBuffer}s (for example memory-mapped slices of another
+ * file), which are written straight from the buffer through the file channel: a multi-GB export
+ * never passes through the Java heap. Caller mistakes (length that does not match the shape,
+ * duplicate name) throw {@link IllegalArgumentException} immediately.
  */
 public final class SafetensorsWriter {
   private static final int CHUNK = 1 << 20;
 
-  /** One pending tensor: exactly one of the arrays is set. */
-  private record Entry(DType dtype, long[] shape, float[] f, long[] l, byte[] b) {}
+  /**
+   * One pending tensor: exactly one of {@code f}, {@code l} and {@code raw} is set; {@code raw} holds
+   * the little-endian bytes as read-only views (position..limit) that {@link #write} duplicates.
+   */
+  private record Entry(DType dtype, long[] shape, float[] f, long[] l, List<ByteBuffer> raw) {}
 
   // Python's sorted(): compare by code point, which differs from String.compareTo only when a name
   // holds characters outside the BMP.
@@ -58,7 +66,7 @@ public final class SafetensorsWriter {
       throw new IllegalArgumentException(
           "tensor '" + name + "': float data cannot be stored as " + dtype + "; use putI64/putU8/putRaw");
     }
-    return add(name, new Entry(dtype, shape.clone(), data, null, null), data.length);
+    return add(name, new Entry(dtype, shape.clone(), data, null, null), data.length, false);
   }
 
   public SafetensorsWriter putF32(String name, float[] data, long... shape) {
@@ -75,23 +83,43 @@ public final class SafetensorsWriter {
 
   /** An int64 tensor. */
   public SafetensorsWriter putI64(String name, long[] data, long... shape) {
-    return add(name, new Entry(DType.I64, shape.clone(), null, data, null), data.length);
+    return add(name, new Entry(DType.I64, shape.clone(), null, data, null), data.length, false);
   }
 
   /** A uint8 tensor (bytes taken as unsigned). */
   public SafetensorsWriter putU8(String name, byte[] data, long... shape) {
-    return add(name, new Entry(DType.U8, shape.clone(), null, null, data), data.length);
+    return putRaw(name, DType.U8, data, shape);
   }
 
   /** Any dtype from its raw little-endian bytes (for copying tensors without conversion). */
   public SafetensorsWriter putRaw(String name, DType dtype, byte[] littleEndian, long... shape) {
-    if (littleEndian.length % dtype.bytes() != 0) {
-      throw new IllegalArgumentException(
-          "tensor '" + name + "': " + littleEndian.length + " bytes is not a whole number of "
-              + dtype);
+    return putRaw(name, dtype, List.of(ByteBuffer.wrap(littleEndian)), shape);
+  }
+
+  /**
+   * Any dtype from its raw little-endian bytes in one buffer: the bytes from its position to its
+   * limit, which must be exactly {@code numel(shape) * dtype.bytes()}. The buffer's own position is
+   * not moved; its content is read only when {@link #write} runs.
+   */
+  public SafetensorsWriter putRaw(String name, DType dtype, ByteBuffer littleEndian, long... shape) {
+    return putRaw(name, dtype, List.of(littleEndian), shape);
+  }
+
+  /**
+   * Any dtype from its raw little-endian bytes spread over several buffers, written back to back in
+   * list order (for example the q, k and v thirds of a fused projection). Together their remaining
+   * bytes must be exactly {@code numel(shape) * dtype.bytes()}; each part may hold any number of
+   * bytes. The buffers' positions are not moved; their content is read only when {@link #write}
+   * runs, so memory-mapped buffers must stay valid (their file open) until then.
+   */
+  public SafetensorsWriter putRaw(String name, DType dtype, List<ByteBuffer> parts, long... shape) {
+    List<ByteBuffer> views = new ArrayList<>(parts.size());
+    long bytes = 0;
+    for (ByteBuffer p : parts) {
+      views.add(p.asReadOnlyBuffer()); // freezes position..limit; the caller's buffer is untouched
+      bytes += p.remaining();
     }
-    Entry e = new Entry(dtype, shape.clone(), null, null, littleEndian);
-    return add(name, e, littleEndian.length / dtype.bytes());
+    return add(name, new Entry(dtype, shape.clone(), null, null, List.copyOf(views)), bytes, true);
   }
 
   /** Names added so far, in the order they will be written. */
@@ -99,7 +127,8 @@ public final class SafetensorsWriter {
     return java.util.Collections.unmodifiableSet(tensors.keySet());
   }
 
-  private SafetensorsWriter add(String name, Entry e, long length) {
+  /** {@code given} counts elements, or bytes when {@code inBytes}. */
+  private SafetensorsWriter add(String name, Entry e, long given, boolean inBytes) {
     if (name == null || name.isEmpty() || name.equals("__metadata__")) {
       throw new IllegalArgumentException("invalid tensor name '" + name + "'");
     }
@@ -114,10 +143,18 @@ public final class SafetensorsWriter {
       }
       numel = Math.multiplyExact(numel, d);
     }
-    if (numel != length) {
+    if (inBytes) {
+      long want = Math.multiplyExact(numel, (long) e.dtype().bytes());
+      if (want != given) {
+        throw new IllegalArgumentException(
+            "tensor '" + name + "': shape " + Arrays.toString(e.shape()) + " holds " + numel
+                + " elements of " + e.dtype() + " (" + want + " bytes) but " + given
+                + " bytes were given");
+      }
+    } else if (numel != given) {
       throw new IllegalArgumentException(
           "tensor '" + name + "': shape " + Arrays.toString(e.shape()) + " holds " + numel
-              + " elements but " + length + " were given");
+              + " elements but " + given + " were given");
     }
     tensors.put(name, e);
     return this;
@@ -218,11 +255,13 @@ public final class SafetensorsWriter {
   }
 
   private static void writeData(FileChannel ch, ByteBuffer buf, Entry e) throws IOException {
-    int n = e.f() != null ? e.f().length : e.l() != null ? e.l().length : e.b().length;
-    if (e.b() != null) {
-      writeFully(ch, ByteBuffer.wrap(e.b()));
+    if (e.raw() != null) {
+      for (ByteBuffer part : e.raw()) {
+        writeRaw(ch, part.duplicate());
+      }
       return;
     }
+    int n = e.f() != null ? e.f().length : e.l().length;
     int width = e.dtype().bytes();
     for (int i = 0; i < n; i++) {
       if (buf.remaining() < width) {
@@ -242,6 +281,23 @@ public final class SafetensorsWriter {
       }
     }
     flush(ch, buf);
+  }
+
+  /**
+   * A direct (for example memory-mapped) buffer goes to the channel as it is, uncopied. A heap
+   * buffer goes in 1 MiB slices, because the JDK copies a heap buffer into a temporary direct buffer
+   * as large as what is left of it, which for a large array would double its memory.
+   */
+  private static void writeRaw(FileChannel ch, ByteBuffer b) throws IOException {
+    if (b.isDirect()) {
+      writeFully(ch, b);
+      return;
+    }
+    while (b.hasRemaining()) {
+      int n = Math.min(CHUNK, b.remaining());
+      writeFully(ch, b.slice(b.position(), n));
+      b.position(b.position() + n);
+    }
   }
 
   private static void flush(FileChannel ch, ByteBuffer buf) throws IOException {

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -172,6 +175,78 @@ class SafetensorsWriterTest {
     try (Stream<Path> s = Files.list(dir)) {
       assertEquals(1, s.count());
     }
+  }
+
+  /**
+   * Raw tensors from buffers: a memory-mapped slice of another file, a direct buffer and a tensor
+   * whose bytes are split unevenly over two buffers. The bytes are read when writing (not when
+   * added), the callers' buffers keep their positions, and writing twice gives the same file.
+   */
+  @Test
+  void streamsRawTensorsFromByteBuffers() throws IOException {
+    Path src = dir.resolve("src.safetensors");
+    float[] mapped = {1.5f, -2f, 3.25f, 0f, 7f, -0.5f};
+    new SafetensorsWriter().putF32("m", mapped, 2, 3).write(src);
+
+    ByteBuffer direct = ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN);
+    direct.putLong(0, 42L);
+    // Five I64 values: the first three bytes in one buffer, the other 37 in a second one that
+    // starts at position 1 (the leading byte must not be written).
+    ByteBuffer all = ByteBuffer.allocate(41).order(ByteOrder.LITTLE_ENDIAN);
+    all.position(1);
+    for (long v : new long[] {-1, 2, Long.MAX_VALUE, 0, 300}) {
+      all.putLong(v);
+    }
+    ByteBuffer head = ByteBuffer.wrap(Arrays.copyOfRange(all.array(), 1, 4));
+    ByteBuffer tail = ByteBuffer.wrap(all.array()).position(4);
+
+    Path out = dir.resolve("out.safetensors");
+    Path again = dir.resolve("again.safetensors");
+    try (SafetensorsFile r = SafetensorsFile.open(src)) {
+      ByteBuffer m = r.bytes("m");
+      SafetensorsWriter w =
+          new SafetensorsWriter()
+              .metadata("format", "pt")
+              .putRaw("m", DType.F32, m, 3, 2)
+              .putRaw("d", DType.I64, direct, 1)
+              .putRaw("split", DType.I64, List.of(head, tail), 5);
+      direct.putLong(0, 43L); // changed after putRaw: the file must hold the new value
+      w.write(out);
+      w.write(again);
+      assertEquals(0, m.position());
+      assertEquals(24, m.remaining());
+      assertEquals(4, tail.position());
+    }
+    try (SafetensorsFile r = SafetensorsFile.open(out)) {
+      assertEquals(Map.of("format", "pt"), r.metadata());
+      assertArrayEquals(mapped, r.floats("m"));
+      assertArrayEquals(new long[] {3, 2}, r.info("m").shape());
+      assertArrayEquals(new long[] {43}, r.longs("d"));
+      assertArrayEquals(new long[] {-1, 2, Long.MAX_VALUE, 0, 300}, r.longs("split"));
+      assertEquals(DType.I64, r.info("split").dtype());
+    }
+    assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(again));
+  }
+
+  @Test
+  void refusesBuffersOfTheWrongLength() {
+    SafetensorsWriter w = new SafetensorsWriter();
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> w.putRaw("b", DType.F16, ByteBuffer.allocate(10), 2, 3));
+    assertTrue(
+        e.getMessage().contains("'b'") && e.getMessage().contains("12 bytes")
+            && e.getMessage().contains("10 bytes were given"),
+        e.getMessage());
+    // Two buffers that together are one byte short; a position counts, the capacity does not.
+    ByteBuffer second = ByteBuffer.allocate(8).position(1);
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> w.putRaw("c", DType.F32, List.of(ByteBuffer.allocate(8), second), 4));
+    assertTrue(e.getMessage().contains("15 bytes were given"), e.getMessage());
+    assertTrue(w.names().isEmpty(), "a refused tensor must not be added: " + w.names());
   }
 
   private static float[] toFloats(double[] d) {
