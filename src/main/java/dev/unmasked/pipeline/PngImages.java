@@ -61,13 +61,7 @@ public final class PngImages {
     } finally {
       writer.dispose();
     }
-    byte[] data = bytes.toByteArray();
-    dev.unmasked.io.AtomicFile.write(out, ch -> {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-    });
+    dev.unmasked.io.AtomicFile.write(out, bytes.toByteArray());
   }
 
   /** Reads the tEXt chunks of a PNG (for tests and for `info`-style tools). */
