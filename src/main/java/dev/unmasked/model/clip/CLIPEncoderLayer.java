@@ -53,7 +53,7 @@ final class CLIPEncoderLayer {
     k = k.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
     v = v.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(causalMask); // [B, H, T, T]
-    NDArray attn = scores.softmax(-1).matMul(v); // [B, H, T, hd]
+    NDArray attn = Ops.softmaxLast(scores).matMul(v); // [B, H, T, hd]
     attn = attn.transpose(0, 2, 1, 3).reshape(b, t, d);
     x = x.add(outProj.forward(attn));
     NDArray m = fc1.forward(layerNorm2.forward(x));

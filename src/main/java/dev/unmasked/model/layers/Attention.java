@@ -3,6 +3,7 @@ package dev.unmasked.model.layers;
 import ai.djl.ndarray.NDArray;
 import dev.unmasked.nn.GroupNormLayer;
 import dev.unmasked.nn.LinearLayer;
+import dev.unmasked.nn.Ops;
 import dev.unmasked.nn.Params;
 
 /**
@@ -94,8 +95,11 @@ public final class Attention {
     NDArray q = headsFirst(toQ.forward(x), b, n); // [B*heads, N, d]
     NDArray k = headsFirst(toK.forward(kv), b, t); // [B*heads, T, d]
     NDArray v = headsFirst(toV.forward(kv), b, t); // [B*heads, T, d]
-    NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(dimHead)); // [B*h, N, T]
-    NDArray probs = scores.softmax(-1);
+    // Scale Q ([B*h, N, d]) rather than the scores ([B*h, N, T]): the same product, and at 4096
+    // tokens the scores are 100x larger than Q.
+    q = q.mul(1.0 / Math.sqrt(dimHead));
+    NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)); // [B*h, N, T]
+    NDArray probs = Ops.softmaxLast(scores);
     if (observer != null && observer.wants(path)) {
       observed[0] = probs.reshape(b, heads, n, t);
     }
