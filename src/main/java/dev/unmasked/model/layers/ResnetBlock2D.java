@@ -43,6 +43,10 @@ public final class ResnetBlock2D {
    * @return [B, out, H, W]
    */
   public NDArray forward(NDArray x, NDArray temb) {
+    return dev.unmasked.nn.Scopes.run(() -> compute(x, temb));
+  }
+
+  private NDArray compute(NDArray x, NDArray temb) {
     NDArray h = conv1.forward(Ops.silu(norm1.forward(x))); // [B, out, H, W]
     if (timeEmbProj != null && temb != null) {
       NDArray t = timeEmbProj.forward(Ops.silu(temb)); // [B, out]

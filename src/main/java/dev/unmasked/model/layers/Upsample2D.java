@@ -24,6 +24,6 @@ public final class Upsample2D {
   public NDArray forward(NDArray x, long outH, long outW) {
     long h = outH > 0 ? outH : 2 * x.getShape().get(2);
     long w = outW > 0 ? outW : 2 * x.getShape().get(3);
-    return conv.forward(Ops.upsampleNearest(x, h, w));
+    return dev.unmasked.nn.Scopes.run(() -> conv.forward(Ops.upsampleNearest(x, h, w)));
   }
 }

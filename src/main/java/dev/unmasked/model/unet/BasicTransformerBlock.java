@@ -38,10 +38,13 @@ final class BasicTransformerBlock {
   NDArray forward(NDArray x, NDArray context, AttentionObserver observer) {
     x = attn1.forward(norm1.forward(x), null, observer).add(x);
     x = attn2.forward(norm2.forward(x), context, observer).add(x);
-    NDArray proj = ffProj.forward(norm3.forward(x)); // [B, HW, 2*inner]
-    long inner = proj.getShape().get(2) / 2;
-    NDArray hidden = proj.get("..., 0:" + inner);
-    NDArray gate = proj.get("..., " + inner + ":");
-    return ffOut.forward(hidden.mul(Ops.gelu(gate))).add(x);
+    NDArray afterAttn = x;
+    return dev.unmasked.nn.Scopes.run(() -> {
+      NDArray proj = ffProj.forward(norm3.forward(afterAttn)); // [B, HW, 2*inner]
+      long inner = proj.getShape().get(2) / 2;
+      NDArray hidden = proj.get("..., 0:" + inner);
+      NDArray gate = proj.get("..., " + inner + ":");
+      return ffOut.forward(hidden.mul(Ops.gelu(gate))).add(afterAttn);
+    });
   }
 }
