@@ -26,9 +26,10 @@ import java.util.SplittableRandom;
 public final class JudgeNet {
 
   /**
-   * Output channels of each stride-1 3x3 convolution and whether a 2x2 max pool follows it. Stride-1
-   * convolutions and max pooling at full resolution are what let the network learn shape; the first
-   * version (stride-2 convolutions, flatten) stayed at chance on shape (docs/JUDGE.md).
+   * Output channels of each stride-1 3x3 convolution and whether a 2x2 max pool follows it. With
+   * stride-1 convolutions, max pooling and batch norm the network learns shape and pattern much
+   * faster per scene than the first version (stride-2 convolutions, GroupNorm, flatten), though
+   * still too slowly for the thresholds on one CPU core (docs/JUDGE.md, runs 1-3).
    */
   static final int[][] CONVS = {{32, 1}, {32, 1}, {64, 1}, {128, 0}, {128, 0}};
 
