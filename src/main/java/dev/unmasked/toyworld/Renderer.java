@@ -57,8 +57,8 @@ public final class Renderer {
     return rgb;
   }
 
-  /** Label map at scale 1 without painting (cheap: used by placement). */
-  static int[] labels(Scene scene) {
+  /** Label map at scale 1 without painting (cheap: used by placement and the judge's segmentation targets). */
+  public static int[] labels(Scene scene) {
     List<SceneObject> objects = scene.objects();
     SceneObject.Painter[] painters = new SceneObject.Painter[objects.size()];
     for (int i = 0; i < painters.length; i++) {

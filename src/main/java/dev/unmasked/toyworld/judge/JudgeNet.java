@@ -5,28 +5,38 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The judge's CNN: six 3x3 convolutions (four of stride 2, 64 -> 4 px), each followed by
- * GroupNorm(8) and ReLU; a 128-d feature layer; one linear head whose 55 logits are sliced into the
- * outputs listed in {@link Head}. All conv output channel counts are multiples of 16 (RUNTIME.md
- * pitfall 1). Weights are plain NDArrays named like module attributes ({@code convs.3.weight},
- * {@code norms.3.bias}, {@code fc.weight}, {@code head.weight}).
+ * The judge's CNN (VGG-like): five stride-1 3x3 convolutions, each followed by batch norm and ReLU,
+ * with 2x2 max pooling after the first three (64 -> 8 px); a per-location segmentation head (1x1
+ * conv, {@link #SEG} logits per 8x8 cell: 11 shape classes incl. background, 5 pattern classes incl.
+ * background) used as an auxiliary training target; global average and max pooling (256) -> a 128-d
+ * feature layer -> one linear head whose 55 logits are sliced into the outputs listed in {@link Head}.
+ * All 3x3 conv output channel counts are multiples of 16 (RUNTIME.md pitfall 1). Weights are plain
+ * NDArrays named like module attributes ({@code convs.3.weight}, {@code norms.3.bias},
+ * {@code seg.weight}, {@code fc.weight}, {@code head.weight}).
  *
- * <p>Input {@code [B, 3, 64, 64]} in [-1, 1]; {@link #forward} returns {@code [B, 128]} features and
- * {@code [B, 55]} logits.
+ * <p>Input {@code [B, 3, 64, 64]} in [-1, 1]; {@link #forward} returns {@code [B, 128]} features,
+ * {@code [B, 55]} logits and {@code [B, 16, 8, 8]} segmentation logits.
  */
 public final class JudgeNet {
 
-  /** Output channels and stride of each 3x3 convolution. */
-  static final int[][] CONVS = {{32, 2}, {64, 2}, {64, 1}, {128, 2}, {128, 1}, {128, 2}};
+  /**
+   * Output channels of each stride-1 3x3 convolution and whether a 2x2 max pool follows it. With
+   * stride-1 convolutions, max pooling and batch norm the network learns shape and pattern much
+   * faster per scene than the first version (stride-2 convolutions, GroupNorm, flatten), though
+   * still too slowly for the thresholds on one CPU core (docs/JUDGE.md, runs 1-3).
+   */
+  static final int[][] CONVS = {{32, 1}, {32, 1}, {64, 1}, {128, 0}, {128, 0}};
 
-  static final int GROUPS = 8;
   static final int FEATURES = 128;
-  static final int FINAL_SIDE = 4;
+  /** Segmentation logits per cell: 11 shape classes (10 shapes, background last), then 5 pattern classes. */
+  static final int SEG = 16;
+  static final int SEG_SHAPES = 11;
 
   /** Slices of the logit vector. */
   public enum Head {
@@ -65,9 +75,13 @@ public final class JudgeNet {
       s.put("convs." + i + ".bias", new long[] {cout});
       s.put("norms." + i + ".weight", new long[] {cout});
       s.put("norms." + i + ".bias", new long[] {cout});
+      s.put("norms." + i + ".running_mean", new long[] {cout});
+      s.put("norms." + i + ".running_var", new long[] {cout});
       cin = cout;
     }
-    s.put("fc.weight", new long[] {FEATURES, (long) cin * FINAL_SIDE * FINAL_SIDE});
+    s.put("seg.weight", new long[] {SEG, cin, 1, 1});
+    s.put("seg.bias", new long[] {SEG});
+    s.put("fc.weight", new long[] {FEATURES, 2L * cin});
     s.put("fc.bias", new long[] {FEATURES});
     s.put("head.weight", new long[] {LOGITS, FEATURES});
     s.put("head.bias", new long[] {LOGITS});
@@ -86,11 +100,11 @@ public final class JudgeNet {
       }
       float[] v = new float[n];
       String name = e.getKey();
-      if (name.endsWith(".weight") && name.startsWith("norms.")) {
+      if (name.endsWith(".running_var") || (name.endsWith(".weight") && name.startsWith("norms."))) {
         java.util.Arrays.fill(v, 1f);
       } else if (name.endsWith(".weight")) {
         double std = Math.sqrt(2.0 / (n / shape[0]));
-        if (name.startsWith("head.")) {
+        if (name.startsWith("head.") || name.startsWith("seg.")) {
           std *= 0.1;
         }
         for (int i = 0; i < n; i++) {
@@ -123,35 +137,67 @@ public final class JudgeNet {
     return params;
   }
 
-  /** Result of a forward pass. */
-  record Output(NDArray features, NDArray logits) {}
+  /** Result of a forward pass: features [B, 128], logits [B, 55], segmentation logits [B, 16, 8, 8]. */
+  record Output(NDArray features, NDArray logits, NDArray seg) {}
 
-  /** Forward pass; {@code x} is {@code [B, 3, 64, 64]} in [-1, 1]. */
-  Output forward(NDArray x) {
-    NDArray h = x; // [B, 3, 64, 64]
-    for (int i = 0; i < CONVS.length; i++) {
-      int stride = CONVS[i][1];
-      h = Conv2d.conv2d(h, params.get("convs." + i + ".weight"), params.get("convs." + i + ".bias"),
-          new Shape(stride, stride), new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow();
-      h = Activation.relu(groupNorm(h, params.get("norms." + i + ".weight"), params.get("norms." + i + ".bias")));
-    } // [B, 128, 4, 4]
-    long b = h.getShape().get(0);
-    NDArray flat = h.reshape(b, -1); // [B, 2048]
-    NDArray features = flat.matMul(params.get("fc.weight").transpose()).add(params.get("fc.bias")); // [B, 128]
-    NDArray logits = Activation.relu(features).matMul(params.get("head.weight").transpose())
-        .add(params.get("head.bias")); // [B, 55]
-    return new Output(features, logits);
+  /** Whether a parameter is a batch-norm running statistic (a buffer: saved, never trained). */
+  static boolean isBuffer(String name) {
+    return name.contains(".running_");
   }
 
-  /** GroupNorm over {@link #GROUPS} groups with per-channel affine, eps 1e-5 (as torch.nn.GroupNorm). */
-  static NDArray groupNorm(NDArray x, NDArray gamma, NDArray beta) {
+  /** Inference forward pass (batch norm uses its running statistics). */
+  Output forward(NDArray x) {
+    return forward(x, false);
+  }
+
+  /**
+   * Forward pass; {@code x} is {@code [B, 3, 64, 64]} in [-1, 1]. With {@code training}, batch norm
+   * normalises with the batch's statistics and updates the running ones (momentum 0.1, as torch).
+   */
+  Output forward(NDArray x, boolean training) {
+    NDArray h = x; // [B, 3, 64, 64]
+    for (int i = 0; i < CONVS.length; i++) {
+      h = Conv2d.conv2d(h, params.get("convs." + i + ".weight"), params.get("convs." + i + ".bias"),
+          new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow();
+      String n = "norms." + i;
+      h = Activation.relu(batchNorm(h, params.get(n + ".weight"), params.get(n + ".bias"), params.get(n + ".running_mean"),
+          params.get(n + ".running_var"), training));
+      if (CONVS[i][1] == 1) {
+        h = Pool.maxPool2d(h, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
+      }
+    } // [B, 128, 8, 8]
+    NDArray seg = Conv2d.conv2d(h, params.get("seg.weight"), params.get("seg.bias"), new Shape(1, 1), new Shape(0, 0),
+        new Shape(1, 1), 1).singletonOrThrow(); // [B, 16, 8, 8]
+    NDArray cells = h.reshape(h.getShape().get(0), h.getShape().get(1), -1); // [B, 128, 64]
+    NDArray pooled = cells.mean(new int[] {2}).concat(cells.max(new int[] {2}), 1); // [B, 256]
+    NDArray features = pooled.matMul(params.get("fc.weight").transpose()).add(params.get("fc.bias")); // [B, 128]
+    NDArray logits = Activation.relu(features).matMul(params.get("head.weight").transpose())
+        .add(params.get("head.bias")); // [B, 55]
+    return new Output(features, logits, seg);
+  }
+
+  /**
+   * Batch norm over (B, H, W) per channel, eps 1e-5, momentum 0.1 (as torch.nn.BatchNorm2d). Batch
+   * norm rather than GroupNorm: with GroupNorm(8) the judge learned shape and pattern far too slowly
+   * for a CPU budget (docs/JUDGE.md).
+   */
+  static NDArray batchNorm(NDArray x, NDArray gamma, NDArray beta, NDArray runMean, NDArray runVar, boolean training) {
     Shape s = x.getShape(); // [B, C, H, W]
     long c = s.get(1);
-    NDArray g = x.reshape(s.get(0), GROUPS, -1);
-    NDArray mean = g.mean(new int[] {2}, true);
-    NDArray centered = g.sub(mean);
-    NDArray var = centered.square().mean(new int[] {2}, true);
-    NDArray normed = centered.div(var.add(1e-5f).sqrt()).reshape(s);
-    return normed.mul(gamma.reshape(1, c, 1, 1)).add(beta.reshape(1, c, 1, 1));
+    NDArray mean;
+    NDArray var;
+    if (training) {
+      NDArray flat = x.transpose(1, 0, 2, 3).reshape(c, -1); // [C, B*H*W]
+      mean = flat.mean(new int[] {1}); // [C]
+      var = flat.sub(mean.reshape(c, 1)).square().mean(new int[] {1});
+      long n = flat.getShape().get(1);
+      runMean.muli(0.9f).addi(mean.stopGradient().mul(0.1f));
+      runVar.muli(0.9f).addi(var.stopGradient().mul(0.1f * n / (n - 1)));
+    } else {
+      mean = runMean;
+      var = runVar;
+    }
+    NDArray scale = gamma.div(var.add(1e-5f).sqrt()); // [C]
+    return x.sub(mean.reshape(1, c, 1, 1)).mul(scale.reshape(1, c, 1, 1)).add(beta.reshape(1, c, 1, 1));
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
+import dev.unmasked.toyworld.Renderer;
 import dev.unmasked.toyworld.Scene;
 import dev.unmasked.toyworld.SceneObject;
 import dev.unmasked.toyworld.SceneOptions;
@@ -59,6 +60,9 @@ public final class JudgeTrainer {
       startStep = Integer.parseInt(t.metadata().get("step"));
       for (String k : shapes.keySet()) {
         init.put(k, t.values().get(k));
+        if (JudgeNet.isBuffer(k)) {
+          continue;
+        }
         m0.put(k, t.values().get("adam_m." + k));
         v0.put(k, t.values().get("adam_v." + k));
       }
@@ -73,6 +77,9 @@ public final class JudgeTrainer {
       Map<String, NDArray> m = new LinkedHashMap<>();
       Map<String, NDArray> v = new LinkedHashMap<>();
       for (Map.Entry<String, NDArray> e : net.params().entrySet()) {
+        if (JudgeNet.isBuffer(e.getKey())) {
+          continue;
+        }
         Shape s = e.getValue().getShape();
         m.put(e.getKey(), m0.containsKey(e.getKey()) ? base.create(m0.get(e.getKey()), s) : base.zeros(s));
         v.put(e.getKey(), v0.containsKey(e.getKey()) ? base.create(v0.get(e.getKey()), s) : base.zeros(s));
@@ -89,7 +96,8 @@ public final class JudgeTrainer {
           Labels labels = Labels.of(base, batch);
           NDArray loss;
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            loss = loss(net.forward(x).logits(), labels);
+            JudgeNet.Output fwd = net.forward(x, true);
+            loss = loss(fwd.logits(), labels).add(segLoss(fwd.seg(), labels));
             gc.backward(loss);
           }
           lossSum += loss.getFloat();
@@ -149,6 +157,19 @@ public final class JudgeTrainer {
     return l.add(bce(slice(logits, JudgeNet.Head.COLORS_PRESENT), y.colors).sum(new int[] {1}).mean());
   }
 
+  /**
+   * Auxiliary dense loss: soft cross-entropy of each 8x8 cell's shape class (11, background last) and
+   * pattern class (5, background last) against the fraction of the cell's pixels of each class, from
+   * the renderer's exact label map. Teaches shape and pattern locally; mean over batch and cells.
+   */
+  static NDArray segLoss(NDArray seg, Labels y) {
+    int k = JudgeNet.SEG_SHAPES;
+    NDArray shapeLp = seg.get(":, 0:" + k).logSoftmax(1); // [B, 11, 8, 8]
+    NDArray patternLp = seg.get(":, " + k + ":" + JudgeNet.SEG).logSoftmax(1); // [B, 5, 8, 8]
+    NDArray l = y.segShape.mul(shapeLp).sum(new int[] {1}).mean().neg();
+    return l.sub(y.segPattern.mul(patternLp).sum(new int[] {1}).mean());
+  }
+
   private static NDArray slice(NDArray logits, JudgeNet.Head h) {
     return logits.get(":, " + h.start + ":" + (h.start + h.size));
   }
@@ -166,6 +187,9 @@ public final class JudgeTrainer {
     double c1 = 1 - Math.pow(BETA1, t);
     double c2 = 1 - Math.pow(BETA2, t);
     for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      if (JudgeNet.isBuffer(e.getKey())) {
+        continue;
+      }
       NDArray p = e.getValue();
       NDArray g = p.getGradient();
       NDArray mk = m.get(e.getKey());
@@ -182,7 +206,7 @@ public final class JudgeTrainer {
       Config cfg) throws IOException {
     JudgeWeights.Tensors t = tensors(net.params(), Map.of("step", Integer.toString(step),
         "seed", Long.toString(cfg.seed())));
-    for (String k : net.params().keySet()) {
+    for (String k : m.keySet()) {
       t.values().put("adam_m." + k, m.get(k).toFloatArray());
       t.shapes().put("adam_m." + k, m.get(k).getShape().getShape());
       t.values().put("adam_v." + k, v.get(k).toFloatArray());
@@ -203,7 +227,10 @@ public final class JudgeTrainer {
 
   /** Targets of one batch, as arrays in the step's scope. */
   record Labels(NDArray background, NDArray count, NDArray shape, NDArray color, NDArray pattern, NDArray single,
-      NDArray singleCount, NDArray shapes, NDArray colors) {
+      NDArray singleCount, NDArray shapes, NDArray colors, NDArray segShape, NDArray segPattern) {
+
+    /** Side of a segmentation cell in canvas pixels (64 / 8). */
+    private static final int CELL = Scene.CANVAS / 8;
 
     static Labels of(NDManager mgr, TrainingStream.Batch batch) {
       int b = batch.size();
@@ -216,8 +243,25 @@ public final class JudgeTrainer {
       float[] shs = new float[b * 10];
       float[] cos = new float[b * 10];
       int singles = 0;
+      int cells = 64;
+      int k = JudgeNet.SEG_SHAPES;
+      int kp = JudgeNet.SEG - k;
+      float[] segSh = new float[b * k * cells];
+      float[] segPa = new float[b * kp * cells];
+      float w = 1f / (CELL * CELL);
       for (int i = 0; i < b; i++) {
         Scene s = batch.scenes().get(i);
+        int[] lab = Renderer.labels(s); // 0 = background, j+1 = object j
+        for (int py = 0; py < Scene.CANVAS; py++) {
+          for (int px = 0; px < Scene.CANVAS; px++) {
+            int l = lab[py * Scene.CANVAS + px];
+            int cell = (py / CELL) * 8 + px / CELL;
+            int sc = l == 0 ? k - 1 : s.objects().get(l - 1).shape().ordinal();
+            int pc = l == 0 ? kp - 1 : s.objects().get(l - 1).pattern().ordinal();
+            segSh[(i * k + sc) * cells + cell] += w;
+            segPa[(i * kp + pc) * cells + cell] += w;
+          }
+        }
         bg[i * 8 + s.background().ordinal()] = 1;
         cnt[i * 3 + s.objects().size() - 1] = 1;
         for (SceneObject o : s.objects()) {
@@ -236,7 +280,8 @@ public final class JudgeTrainer {
       return new Labels(mgr.create(bg, new Shape(b, 8)), mgr.create(cnt, new Shape(b, 3)),
           mgr.create(sh, new Shape(b, 10)), mgr.create(co, new Shape(b, 10)), mgr.create(pa, new Shape(b, 4)),
           mgr.create(single), mgr.create((float) Math.max(1, singles)), mgr.create(shs, new Shape(b, 10)),
-          mgr.create(cos, new Shape(b, 10)));
+          mgr.create(cos, new Shape(b, 10)), mgr.create(segSh, new Shape(b, k, 8, 8)),
+          mgr.create(segPa, new Shape(b, kp, 8, 8)));
     }
   }
 }
