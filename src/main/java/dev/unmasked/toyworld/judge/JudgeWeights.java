@@ -1,15 +1,10 @@
 package dev.unmasked.toyworld.judge;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.unmasked.io.SafetensorsException;
+import dev.unmasked.io.SafetensorsWriter;
 import dev.unmasked.io.SafetensorsFile;
-import dev.unmasked.toyworld.SceneFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,41 +27,12 @@ public final class JudgeWeights {
 
   /** Writes {@code tensors} atomically to {@code file}. */
   public static void write(Path file, Tensors tensors) throws IOException {
-    JsonObject header = new JsonObject();
-    long offset = 0;
+    SafetensorsWriter w = new SafetensorsWriter().metadata(tensors.metadata());
     for (Map.Entry<String, float[]> e : tensors.values().entrySet()) {
-      JsonObject t = new JsonObject();
-      t.addProperty("dtype", "F32");
-      JsonArray shape = new JsonArray();
-      for (long d : tensors.shapes().get(e.getKey())) {
-        shape.add(d);
-      }
-      t.add("shape", shape);
-      JsonArray offs = new JsonArray();
-      offs.add(offset);
-      offset += 4L * e.getValue().length;
-      offs.add(offset);
-      t.add("data_offsets", offs);
-      header.add(e.getKey(), t);
-    }
-    JsonObject meta = new JsonObject();
-    tensors.metadata().forEach(meta::addProperty);
-    header.add("__metadata__", meta);
-    byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-    int padded = (h.length + 7) / 8 * 8;
-    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(8 + padded + offset)).order(ByteOrder.LITTLE_ENDIAN);
-    buf.putLong(padded);
-    buf.put(h);
-    for (int i = h.length; i < padded; i++) {
-      buf.put((byte) ' ');
-    }
-    for (float[] v : tensors.values().values()) {
-      for (float f : v) {
-        buf.putFloat(f);
-      }
+      w.putF32(e.getKey(), e.getValue(), tensors.shapes().get(e.getKey()));
     }
     Files.createDirectories(file.toAbsolutePath().getParent());
-    SceneFiles.writeAtomically(file, buf.array());
+    w.write(file);
   }
 
   /** Reads every tensor (as float32) and the metadata of a safetensors file. */
