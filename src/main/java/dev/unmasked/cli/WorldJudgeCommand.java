@@ -60,7 +60,13 @@ public final class WorldJudgeCommand implements Callable<Integer> {
       throw new UserError("--weights " + weights + ": no such file");
     }
     List<Judgement> js;
-    try (Judge judge = weights == null ? Judge.loadDefault() : Judge.load(weights)) {
+    Judge loadedJudge;
+    try {
+      loadedJudge = weights == null ? Judge.loadDefault() : Judge.load(weights);
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+    try (Judge judge = loadedJudge) {
       js = judge.judgeImages(loaded);
     }
     if (json) {
