@@ -70,7 +70,7 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--save-latents", description = "write the final latents [N,4,h,w] here")
   Path saveLatents;
 
-  @Option(names = "--out", defaultValue = "out/image.png",
+  @Option(names = "--out", defaultValue = "image.png",
       description = "PNG path; with several images -0, -1, ... is added before .png")
   Path out;
 

@@ -22,7 +22,7 @@ import java.util.TreeSet;
  * used keys; {@code finish()} reports unused keys under the prefix of the binder it is called on.
  * Not thread-safe.
  */
-public final class WeightBinder {
+public final class WeightBinder implements dev.unmasked.nn.WeightSource {
   private static final int MAX_LISTED = 10;
 
   private final TensorSource source;
@@ -59,6 +59,7 @@ public final class WeightBinder {
   }
 
   /** Whether {@code key} (or a legacy name of it) exists; does not mark it used. */
+  @Override
   public boolean has(String key) {
     return resolve(prefix + key) != null;
   }
@@ -76,6 +77,7 @@ public final class WeightBinder {
    * The tensor {@code key} as float32, C order, checked to have {@code expectedShape}; marks it
    * used. Legacy names and 1x1-conv attention weights are accepted (see {@link LegacyWeightNames}).
    */
+  @Override
   public float[] take(String key, long... expectedShape) {
     String full = prefix + key;
     String stored = resolve(full);
@@ -113,6 +115,7 @@ public final class WeightBinder {
   }
 
   /** Fails if any tensor under this binder's prefix was not taken, listing up to 10 of them. */
+  @Override
   public void finish() {
     Set<String> unused = unusedKeys();
     if (unused.isEmpty()) {

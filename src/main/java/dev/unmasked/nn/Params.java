@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.unmasked.model.WeightBinder;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,14 +14,14 @@ import java.util.Map;
  * weight's name is the attribute path that leads to it.
  */
 public final class Params {
-  private final WeightBinder binder;
+  private final WeightSource binder;
   private final NDManager manager;
   private final DataType dtype;
   private final Map<String, NDArray> byName = new LinkedHashMap<>();
 
   private final java.util.SplittableRandom init; // non-null: fresh initialisation, no binder
 
-  public Params(WeightBinder binder, NDManager manager, DataType dtype) {
+  public Params(WeightSource binder, NDManager manager, DataType dtype) {
     this.binder = binder;
     this.manager = manager;
     this.dtype = dtype;
