@@ -50,7 +50,8 @@ public record Rendering(int width, int height, int[] rgb, int[] labels, int obje
     return toChw(rgb, width * height);
   }
 
-  static float[] toChw(int[] rgb, int n) {
+  /** Packed 0xRRGGBB pixels ({@code n} of them, row-major) as {@code [3, n]} floats in [-1, 1]. */
+  public static float[] toChw(int[] rgb, int n) {
     float[] out = new float[3 * n];
     for (int i = 0; i < n; i++) {
       int p = rgb[i];

@@ -110,18 +110,8 @@ public final class Judge implements AutoCloseable {
       src = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
       src.getGraphics().drawImage(scaled, 0, 0, null);
     }
-    int n = side * side;
-    float[] out = new float[3 * n];
-    for (int y = 0; y < side; y++) {
-      for (int x = 0; x < side; x++) {
-        int p = src.getRGB(x, y);
-        int i = y * side + x;
-        out[i] = ((p >> 16) & 255) / 127.5f - 1f;
-        out[n + i] = ((p >> 8) & 255) / 127.5f - 1f;
-        out[2 * n + i] = (p & 255) / 127.5f - 1f;
-      }
-    }
-    return out;
+    int[] rgb = src.getRGB(0, 0, side, side, null, 0, side);
+    return dev.unmasked.toyworld.Rendering.toChw(rgb, side * side);
   }
 
   private static Judgement decode(float[] logits, int off, float[] features, int foff) {
