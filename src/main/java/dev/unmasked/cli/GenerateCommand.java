@@ -27,13 +27,7 @@ import picocli.CommandLine.Option;
     description = "Generate images from a prompt (diffusers StableDiffusionPipeline semantics).")
 public final class GenerateCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true,
-      description = "diffusers pipeline folder, or single-file .safetensors checkpoint")
-  Path model;
-
-  @Option(names = "--config-dir",
-      description = "for a single file: a diffusers folder whose configs describe it")
-  Path configDir;
+  @picocli.CommandLine.Mixin ModelOptions modelOptions;
 
   @Option(names = "--prompt", required = true)
   String prompt;
@@ -76,6 +70,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Path model = modelOptions.model;
+    Path configDir = modelOptions.configDir;
     long t0 = System.nanoTime();
     if (numImages < 1) {
       throw new UserError("--num-images must be at least 1; got " + numImages);

@@ -26,16 +26,11 @@ import picocli.CommandLine.Option;
     description = "Show a model's kind, components, parameter counts, dtypes and configs.")
 public final class InfoCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true,
-      description = "diffusers pipeline folder, or single-file .safetensors checkpoint")
-  Path model;
-
-  @Option(names = "--config-dir",
-      description = "for a single file: a diffusers folder whose configs describe it")
-  Path configDir;
+  @picocli.CommandLine.Mixin ModelOptions modelOptions;
 
   @Override
   public Integer call() throws Exception {
+    Path model = modelOptions.model;
     if (!Files.exists(model)) {
       throw new UserError(model + ": no such model folder or file");
     }
@@ -52,6 +47,7 @@ public final class InfoCommand implements Callable<Integer> {
   }
 
   private void folder() throws SafetensorsException {
+    Path model = modelOptions.model;
     ModelFolder f = ModelFolder.open(model);
     System.out.println("model: " + model.toAbsolutePath() + " (diffusers folder)");
     JsonObject te = f.config(ModelFolder.TEXT_ENCODER);
@@ -76,10 +72,9 @@ public final class InfoCommand implements Callable<Integer> {
   }
 
   private void singleFile() throws Exception {
-    dev.unmasked.convert.SingleFileOptions opts = dev.unmasked.convert.SingleFileOptions.defaults();
-    if (configDir != null) {
-      opts = opts.withConfigDir(configDir);
-    }
+    Path model = modelOptions.model;
+    dev.unmasked.convert.SingleFileOptions opts =
+        dev.unmasked.convert.SingleFileOptions.defaults().withConfigDir(modelOptions.configDir);
     try (SingleFileCheckpoint ck = SingleFileCheckpoint.open(model, opts)) {
       System.out.println("model: " + model.toAbsolutePath() + " (single-file checkpoint)");
       System.out.println("kind: " + ck.kind() + ", prediction " + ck.predictionType());

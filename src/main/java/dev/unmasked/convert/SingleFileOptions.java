@@ -67,9 +67,10 @@ public record SingleFileOptions(
         configPatches);
   }
 
+  /** A diffusers folder whose configs describe the checkpoint; null for none. */
   public SingleFileOptions withConfigDir(Path dir) {
     return new SingleFileOptions(kind, predictionType, originalConfig, siblingYaml,
-        Optional.of(dir), preferEma, configPatches);
+        Optional.ofNullable(dir), preferEma, configPatches);
   }
 
   public SingleFileOptions withPreferEma(boolean ema) {

@@ -82,10 +82,7 @@ public record LoadedModel(
 
   private static LoadedModel fromSingleFile(Path file, Path configDir, NDManager m,
       DataType dtype) {
-    SingleFileOptions opts = SingleFileOptions.defaults();
-    if (configDir != null) {
-      opts = opts.withConfigDir(configDir);
-    }
+    SingleFileOptions opts = SingleFileOptions.defaults().withConfigDir(configDir);
     try (SingleFileCheckpoint ck = SingleFileCheckpoint.open(file, opts)) {
       for (String w : ck.warnings()) {
         System.err.println("warning: " + w);
