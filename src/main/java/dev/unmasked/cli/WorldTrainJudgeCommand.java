@@ -47,6 +47,13 @@ public final class WorldTrainJudgeCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "250", description = "Steps between checkpoints (default ${DEFAULT-VALUE}).")
   int checkpointEvery;
 
+  @Option(names = "--init", description = "Start a new run from these weights (fine-tuning): tensors of the current"
+      + " network found there are used, the rest initialised from --seed. Ignored when OUT holds a checkpoint.")
+  Path init;
+
+  @Option(names = "--first-scene", defaultValue = "0", description = "Seed of the first training scene (default ${DEFAULT-VALUE}).")
+  long firstScene;
+
   @Option(names = "--eval-scenes", defaultValue = "2000", description = "Fresh scenes for the final measurement (default ${DEFAULT-VALUE}).")
   int evalScenes;
 
@@ -58,13 +65,21 @@ public final class WorldTrainJudgeCommand implements Callable<Integer> {
     if (steps < 1 || batch < 1 || !(lr > 0) || checkpointEvery < 1 || renderThreads < 1) {
       throw new UserError("--steps, --batch, --lr, --checkpoint-every and --render-threads must be positive");
     }
-    if (evalSeed < (long) steps * batch) {
-      throw new UserError("--eval-seed " + evalSeed + " overlaps the training seeds 0.." + ((long) steps * batch - 1));
+    if (firstScene < 0) {
+      throw new UserError("--first-scene must be >= 0, got " + firstScene);
+    }
+    if (init != null && !Files.isRegularFile(init)) {
+      throw new UserError("--init " + init + " is not a file: pass a judge.safetensors or checkpoint.safetensors");
+    }
+    long lastScene = firstScene + (long) steps * batch - 1;
+    if (evalSeed <= lastScene && evalSeed + evalScenes > firstScene) {
+      throw new UserError("--eval-seed " + evalSeed + " overlaps the training seeds " + firstScene + ".." + lastScene);
     }
     Files.createDirectories(out);
     try (OutputStream file = new FileOutputStream(out.resolve("train.log").toFile(), true);
         PrintStream log = new PrintStream(new Tee(System.out, file), true, StandardCharsets.UTF_8)) {
-      JudgeTrainer.Config cfg = new JudgeTrainer.Config(seed, steps, batch, lr, renderThreads, checkpointEvery, 400);
+      JudgeTrainer.Config cfg = new JudgeTrainer.Config(seed, steps, batch, lr, renderThreads, checkpointEvery, 400,
+          init, firstScene);
       log.println("train-judge " + cfg);
       long t0 = System.nanoTime();
       Path weights = JudgeTrainer.train(cfg, out, log);

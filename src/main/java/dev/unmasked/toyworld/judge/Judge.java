@@ -77,16 +77,18 @@ public final class Judge implements AutoCloseable {
         System.arraycopy(img, 0, x, i * pixels, pixels);
       }
       float[] logits;
+      float[] presence;
       float[] features;
       try (NDScope scope = new NDScope()) {
         NDArray in = manager.create(x, new Shape(b, 3, Scene.CANVAS, Scene.CANVAS));
         JudgeNet.Output o = net.forward(in);
         logits = o.logits().toFloatArray(); // [b, 55]
+        presence = o.presence().toFloatArray(); // [b, 10]
         NDArray f = o.features();
         features = f.div(f.norm(new int[] {1}, true).add(1e-12f)).toFloatArray(); // [b, 128]
       }
       for (int i = 0; i < b; i++) {
-        out.add(decode(logits, i * JudgeNet.LOGITS, features, i * JudgeNet.FEATURES));
+        out.add(decode(logits, i * JudgeNet.LOGITS, presence, i * JudgeNet.DET, features, i * JudgeNet.FEATURES));
       }
     }
     return out;
@@ -114,7 +116,11 @@ public final class Judge implements AutoCloseable {
     return dev.unmasked.toyworld.Rendering.toChw(rgb, side * side);
   }
 
-  private static Judgement decode(float[] logits, int off, float[] features, int foff) {
+  /**
+   * Shapes present come from the detection branch (maximum centre logit over cells above 0); colors
+   * present from the pooled head's presence logits; the rest from the pooled head's argmaxes.
+   */
+  private static Judgement decode(float[] logits, int off, float[] presence, int poff, float[] features, int foff) {
     Background bg = Background.values()[argmax(logits, off, JudgeNet.Head.BACKGROUND)];
     int count = argmax(logits, off, JudgeNet.Head.COUNT) + 1;
     dev.unmasked.toyworld.Shape shape = dev.unmasked.toyworld.Shape.values()[argmax(logits, off, JudgeNet.Head.SHAPE)];
@@ -122,10 +128,9 @@ public final class Judge implements AutoCloseable {
     Pattern pattern = Pattern.values()[argmax(logits, off, JudgeNet.Head.PATTERN)];
     EnumSet<dev.unmasked.toyworld.Shape> shapes = EnumSet.noneOf(dev.unmasked.toyworld.Shape.class);
     EnumSet<ObjectColor> colors = EnumSet.noneOf(ObjectColor.class);
-    int ps = off + JudgeNet.Head.SHAPES_PRESENT.start;
     int pc = off + JudgeNet.Head.COLORS_PRESENT.start;
     for (int k = 0; k < 10; k++) {
-      if (logits[ps + k] > 0) {
+      if (presence[poff + k] > 0) {
         shapes.add(dev.unmasked.toyworld.Shape.values()[k]);
       }
       if (logits[pc + k] > 0) {

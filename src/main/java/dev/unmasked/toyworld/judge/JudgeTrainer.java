@@ -30,9 +30,21 @@ import java.util.Map;
 public final class JudgeTrainer {
 
   /** Training settings. */
-  public record Config(long seed, int steps, int batch, double lr, int streamThreads, int checkpointEvery, int evalScenes) {
+  /**
+   * Training settings. {@code init}: optional weights to start a new run from (fine-tuning): tensors
+   * of the current network found there are used, the others initialised from {@code seed}.
+   * {@code firstScene}: seed of the first training scene (a fine-tuning run can continue where the
+   * run it starts from stopped, so it sees new scenes).
+   */
+  public record Config(long seed, int steps, int batch, double lr, int streamThreads, int checkpointEvery, int evalScenes,
+      Path init, long firstScene) {
     public static Config defaults() {
-      return new Config(5, 2500, 32, 2e-3, 1, 250, 400);
+      return new Config(5, 2500, 32, 2e-3, 1, 250, 400, null, 0);
+    }
+
+    /** Seed of the last training scene. */
+    public long lastScene() {
+      return firstScene + (long) steps * batch - 1;
     }
   }
 
@@ -55,6 +67,19 @@ public final class JudgeTrainer {
     Map<String, float[]> m0 = new LinkedHashMap<>();
     Map<String, float[]> v0 = new LinkedHashMap<>();
     int startStep = 0;
+    if (cfg.init() != null && !Files.exists(ckpt)) {
+      JudgeWeights.Tensors t = JudgeWeights.read(cfg.init());
+      int taken = 0;
+      for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+        float[] v = t.values().get(e.getKey());
+        if (v != null && java.util.Arrays.equals(t.shapes().get(e.getKey()), e.getValue())) {
+          init.put(e.getKey(), v);
+          taken++;
+        }
+      }
+      log.printf(Locale.ROOT, "starting from %s: %d of %d tensors taken, the rest initialised from seed %d%n",
+          cfg.init(), taken, shapes.size(), cfg.seed());
+    }
     if (Files.exists(ckpt)) {
       JudgeWeights.Tensors t = JudgeWeights.read(ckpt);
       startStep = Integer.parseInt(t.metadata().get("step"));
@@ -70,7 +95,7 @@ public final class JudgeTrainer {
     }
     long t0 = System.nanoTime();
     try (NDManager base = NDManager.newBaseManager();
-        TrainingStream stream = new TrainingStream((long) startStep * cfg.batch(),
+        TrainingStream stream = new TrainingStream(cfg.firstScene() + (long) startStep * cfg.batch(),
             SceneOptions.training().withHeldOut(SceneOptions.HeldOutPolicy.INCLUDE),
             cfg.streamThreads(), 4 * cfg.batch())) {
       JudgeNet net = JudgeNet.create(base, init);
@@ -97,7 +122,7 @@ public final class JudgeTrainer {
           NDArray loss;
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             JudgeNet.Output fwd = net.forward(x, true);
-            loss = loss(fwd.logits(), labels).add(segLoss(fwd.seg(), labels));
+            loss = loss(fwd.logits(), labels).add(segLoss(fwd.seg(), labels)).add(centerLoss(fwd, labels));
             gc.backward(loss);
           }
           lossSum += loss.getFloat();
@@ -124,12 +149,15 @@ public final class JudgeTrainer {
         }
       }
       Map<String, String> meta = new LinkedHashMap<>();
-      meta.put("format", "unmasked-judge-v1");
+      meta.put("format", "unmasked-judge-v2");
       meta.put("steps", Integer.toString(cfg.steps()));
       meta.put("batch", Integer.toString(cfg.batch()));
       meta.put("seed", Long.toString(cfg.seed()));
       meta.put("lr", Double.toString(cfg.lr()));
-      meta.put("training_scene_seeds", "0.." + ((long) cfg.steps() * cfg.batch() - 1));
+      meta.put("training_scene_seeds", cfg.firstScene() + ".." + cfg.lastScene());
+      if (cfg.init() != null) {
+        meta.put("init", cfg.init().getFileName().toString());
+      }
       Path finalPath = out.resolve("judge.safetensors");
       JudgeWeights.write(finalPath, tensors(net.params(), meta));
       log.printf(Locale.ROOT, "wrote %s after %.0fs in this run%n", finalPath, (System.nanoTime() - t0) / 1e9);
@@ -169,6 +197,20 @@ public final class JudgeTrainer {
     NDArray l = y.segShape.mul(shapeLp).sum(new int[] {1}).mean().neg();
     return l.sub(y.segPattern.mul(patternLp).sum(new int[] {1}).mean());
   }
+
+  /**
+   * Detection loss: binary cross-entropy of each cell's centre logit per shape against a Gaussian
+   * bump (sigma {@link Labels#CENTER_SIGMA} cells) around the centroid of each object's visible
+   * pixels, summed over cells and shapes and divided by {@link #CENTER_NORM}; plus the presence BCE of
+   * the maximum over cells (summed over the 10 shapes). Means over the batch.
+   */
+  static NDArray centerLoss(JudgeNet.Output out, Labels y) {
+    NDArray dense = bce(out.centers(), y.centers).sum(new int[] {1, 2, 3}).mean().div(CENTER_NORM);
+    return dense.add(bce(out.presence(), y.shapes).sum(new int[] {1}).mean());
+  }
+
+  /** Divides the dense centre loss (640 terms per image) to the scale of the other heads. */
+  static final float CENTER_NORM = 16f;
 
   private static NDArray slice(NDArray logits, JudgeNet.Head h) {
     return logits.get(":, " + h.start + ":" + (h.start + h.size));
@@ -227,10 +269,12 @@ public final class JudgeTrainer {
 
   /** Targets of one batch, as arrays in the step's scope. */
   record Labels(NDArray background, NDArray count, NDArray shape, NDArray color, NDArray pattern, NDArray single,
-      NDArray singleCount, NDArray shapes, NDArray colors, NDArray segShape, NDArray segPattern) {
+      NDArray singleCount, NDArray shapes, NDArray colors, NDArray segShape, NDArray segPattern, NDArray centers) {
 
     /** Side of a segmentation cell in canvas pixels (64 / 8). */
     private static final int CELL = Scene.CANVAS / 8;
+    /** Width of the centre targets, in cells. */
+    static final double CENTER_SIGMA = 0.75;
 
     static Labels of(NDManager mgr, TrainingStream.Batch batch) {
       int b = batch.size();
@@ -249,17 +293,39 @@ public final class JudgeTrainer {
       float[] segSh = new float[b * k * cells];
       float[] segPa = new float[b * kp * cells];
       float w = 1f / (CELL * CELL);
+      float[] ctr = new float[b * JudgeNet.DET * cells];
       for (int i = 0; i < b; i++) {
         Scene s = batch.scenes().get(i);
         int[] lab = Renderer.labels(s); // 0 = background, j+1 = object j
+        int n = s.objects().size();
+        double[] sx = new double[n + 1];
+        double[] sy = new double[n + 1];
+        int[] area = new int[n + 1];
         for (int py = 0; py < Scene.CANVAS; py++) {
           for (int px = 0; px < Scene.CANVAS; px++) {
             int l = lab[py * Scene.CANVAS + px];
+            sx[l] += px + 0.5;
+            sy[l] += py + 0.5;
+            area[l]++;
             int cell = (py / CELL) * 8 + px / CELL;
             int sc = l == 0 ? k - 1 : s.objects().get(l - 1).shape().ordinal();
             int pc = l == 0 ? kp - 1 : s.objects().get(l - 1).pattern().ordinal();
             segSh[(i * k + sc) * cells + cell] += w;
             segPa[(i * kp + pc) * cells + cell] += w;
+          }
+        }
+        for (int j = 1; j <= n; j++) {
+          if (area[j] == 0) {
+            continue;
+          }
+          double cx = sx[j] / area[j] / CELL; // centroid of the visible pixels, in cells
+          double cy = sy[j] / area[j] / CELL;
+          int base = (i * JudgeNet.DET + s.objects().get(j - 1).shape().ordinal()) * cells;
+          for (int cell = 0; cell < cells; cell++) {
+            double dx = cell % 8 + 0.5 - cx;
+            double dy = cell / 8 + 0.5 - cy;
+            float g = (float) Math.exp(-(dx * dx + dy * dy) / (2 * CENTER_SIGMA * CENTER_SIGMA));
+            ctr[base + cell] = Math.max(ctr[base + cell], g);
           }
         }
         bg[i * 8 + s.background().ordinal()] = 1;
@@ -281,7 +347,7 @@ public final class JudgeTrainer {
           mgr.create(sh, new Shape(b, 10)), mgr.create(co, new Shape(b, 10)), mgr.create(pa, new Shape(b, 4)),
           mgr.create(single), mgr.create((float) Math.max(1, singles)), mgr.create(shs, new Shape(b, 10)),
           mgr.create(cos, new Shape(b, 10)), mgr.create(segSh, new Shape(b, k, 8, 8)),
-          mgr.create(segPa, new Shape(b, kp, 8, 8)));
+          mgr.create(segPa, new Shape(b, kp, 8, 8)), mgr.create(ctr, new Shape(b, JudgeNet.DET, 8, 8)));
     }
   }
 }

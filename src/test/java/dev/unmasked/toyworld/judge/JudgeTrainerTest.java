@@ -1,6 +1,7 @@
 package dev.unmasked.toyworld.judge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import dev.unmasked.toyworld.Rendering;
@@ -33,6 +34,7 @@ class JudgeTrainerTest {
       float[] present = y.shapes().toFloatArray();
       float[] segShape = y.segShape().toFloatArray(); // [B, 11, 8, 8]
       float[] segPattern = y.segPattern().toFloatArray(); // [B, 5, 8, 8]
+      float[] centers = y.centers().toFloatArray(); // [B, 10, 8, 8]
       for (int i = 0; i < b; i++) {
         Scene s = scenes.get(i);
         if (s.objects().size() == 1) {
@@ -44,6 +46,33 @@ class JudgeTrainerTest {
           assertEquals(1f, present[i * 10 + o.shape().ordinal()], s.caption());
         }
         Rendering r = Renderer.render(s, 1);
+        java.util.Set<Integer> shapesHere = new java.util.HashSet<>();
+        for (int j = 0; j < s.objects().size(); j++) {
+          // centroid of the object's visible pixels: its cell holds a peak of the object's shape
+          double sx = 0;
+          double sy = 0;
+          int area = 0;
+          for (int p = 0; p < 64 * 64; p++) {
+            if (r.labels()[p] == j + 1) {
+              sx += p % 64 + 0.5;
+              sy += p / 64 + 0.5;
+              area++;
+            }
+          }
+          int cell = (int) (sy / area / 8) * 8 + (int) (sx / area / 8);
+          int k = s.objects().get(j).shape().ordinal();
+          shapesHere.add(k);
+          float peak = centers[(i * 10 + k) * 64 + cell];
+          assertTrue(peak >= Math.exp(-0.5 / (2 * 0.75 * 0.75)) - 1e-6 && peak <= 1f, s.caption() + " peak " + peak);
+        }
+        for (int k = 0; k < 10; k++) {
+          for (int cell = 0; cell < 64; cell++) {
+            float v = centers[(i * 10 + k) * 64 + cell];
+            if (!shapesHere.contains(k)) {
+              assertEquals(0f, v, s.caption() + " shape " + k + " is absent");
+            }
+          }
+        }
         for (int cy = 0; cy < 8; cy++) {
           for (int cx = 0; cx < 8; cx++) {
             int cell = cy * 8 + cx;
