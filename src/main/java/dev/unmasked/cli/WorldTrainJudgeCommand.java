@@ -1,7 +1,10 @@
 package dev.unmasked.cli;
 
 import dev.unmasked.UserError;
+import dev.unmasked.toyworld.Renderer;
+import dev.unmasked.toyworld.Scene;
 import dev.unmasked.toyworld.judge.Judge;
+import dev.unmasked.toyworld.judge.JudgeWeights;
 import dev.unmasked.toyworld.judge.JudgeEval;
 import dev.unmasked.toyworld.judge.JudgeTrainer;
 import java.io.FileOutputStream;
@@ -11,6 +14,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,6 +90,7 @@ public final class WorldTrainJudgeCommand implements Callable<Integer> {
       long t0 = System.nanoTime();
       Path weights = JudgeTrainer.train(cfg, out, log);
       log.printf("training time this run: %.0f s%n", (System.nanoTime() - t0) / 1e9);
+      calibrate(weights, log);
       try (Judge judge = Judge.load(weights)) {
         JudgeEval.Metrics all = JudgeEval.evaluate(judge, JudgeEval.freshScenes(evalSeed, evalScenes, 1, 3));
         log.println("final eval (seeds " + evalSeed + ".." + (evalSeed + evalScenes - 1) + ", 1-3 objects): " + all.summary());
@@ -92,6 +99,32 @@ public final class WorldTrainJudgeCommand implements Callable<Integer> {
     }
     return 0;
   }
+
+  /**
+   * Chooses the shape-presence threshold on validation scenes (seeds from
+   * {@link JudgeEval#VALIDATION_SEED}, disjoint from training and from the final measurement) and
+   * stores it in the weights' metadata.
+   */
+  static void calibrate(Path weights, PrintStream log) throws IOException {
+    List<Scene> scenes = JudgeEval.freshScenes(JudgeEval.VALIDATION_SEED, VALIDATION_SCENES, 2, 3);
+    List<float[]> images = new ArrayList<>();
+    for (Scene s : scenes) {
+      images.add(Renderer.render(s, 1).chw());
+    }
+    float th;
+    try (Judge judge = Judge.load(weights)) {
+      th = JudgeEval.calibrateShapeThreshold(scenes, judge.judge(images));
+    }
+    JudgeWeights.Tensors t = JudgeWeights.read(weights);
+    t.metadata().put(Judge.PRESENCE_THRESHOLD, Float.toString(th));
+    t.metadata().put("shape_presence_threshold_scenes",
+        JudgeEval.VALIDATION_SEED + ".." + (JudgeEval.VALIDATION_SEED + VALIDATION_SCENES - 1) + " (2-3 objects)");
+    JudgeWeights.write(weights, t);
+    log.printf(Locale.ROOT, "shape-presence threshold %.2f (best F1 on %d validation scenes), stored in %s%n", th,
+        VALIDATION_SCENES, weights);
+  }
+
+  private static final int VALIDATION_SCENES = 1000;
 
   /** Writes to two streams (console and log file). */
   private static final class Tee extends OutputStream {

@@ -26,6 +26,10 @@ import java.util.Map;
 public final class Judge implements AutoCloseable {
 
   private static final int BATCH = 64;
+  /** Test-time views averaged per image (see {@link #view}). */
+  static final int VIEWS = 8;
+  /** Metadata key of the calibrated shape-presence threshold (a logit; 0 when absent). */
+  public static final String PRESENCE_THRESHOLD = "shape_presence_threshold";
 
   private final NDManager manager;
   private final JudgeNet net;
@@ -35,7 +39,10 @@ public final class Judge implements AutoCloseable {
     this.manager = manager;
     this.net = net;
     this.metadata = metadata;
+    this.presenceThreshold = Float.parseFloat(metadata.getOrDefault(PRESENCE_THRESHOLD, "0"));
   }
+
+  private final float presenceThreshold;
 
   /** The judge shipped in the jar. */
   public static Judge loadDefault() throws IOException {
@@ -55,6 +62,11 @@ public final class Judge implements AutoCloseable {
       m.close();
       throw e;
     }
+  }
+
+  /** The shape-presence threshold (a logit) this judge applies. */
+  public float presenceThreshold() {
+    return presenceThreshold;
   }
 
   /** Training metadata stored with the weights (steps, seed, time). */
@@ -82,16 +94,48 @@ public final class Judge implements AutoCloseable {
       try (NDScope scope = new NDScope()) {
         NDArray in = manager.create(x, new Shape(b, 3, Scene.CANVAS, Scene.CANVAS));
         JudgeNet.Output o = net.forward(in);
-        logits = o.logits().toFloatArray(); // [b, 55]
-        presence = o.presence().toFloatArray(); // [b, 10]
-        NDArray f = o.features();
-        features = f.div(f.norm(new int[] {1}, true).add(1e-12f)).toFloatArray(); // [b, 128]
+        NDArray l = o.logits(); // [b, 55]
+        NDArray p = o.presence(); // [b, 10]
+        NDArray f = o.features(); // [b, 128]
+        NDArray background = l.get(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end());
+        for (int v = 1; v < VIEWS; v++) {
+          JudgeNet.Output ov = net.forward(view(in, v));
+          l = l.add(ov.logits());
+          p = p.add(ov.presence());
+          f = f.add(ov.features());
+        }
+        l = l.div(VIEWS);
+        // the background's textures have an orientation (bricks, sky gradients): read it upright only
+        l.set(new ai.djl.ndarray.index.NDIndex(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end()),
+            background);
+        logits = l.toFloatArray();
+        presence = p.div(VIEWS).toFloatArray();
+        features = f.div(f.norm(new int[] {1}, true).add(1e-12f)).toFloatArray();
       }
       for (int i = 0; i < b; i++) {
         out.add(decode(logits, i * JudgeNet.LOGITS, presence, i * JudgeNet.DET, features, i * JudgeNet.FEATURES));
       }
     }
     return out;
+  }
+
+  /**
+   * The 8 flips and transpositions of the square (view 0 is the image itself). Objects in the toy
+   * world have any rotation, so every view is an equally valid picture of the same objects;
+   * averaging the heads over them cut shape-presence and pattern errors (docs/JUDGE.md).
+   */
+  private static NDArray view(NDArray x, int v) {
+    NDArray y = x;
+    if ((v & 1) != 0) {
+      y = y.flip(3);
+    }
+    if ((v & 2) != 0) {
+      y = y.flip(2);
+    }
+    if ((v & 4) != 0) {
+      y = y.transpose(0, 1, 3, 2);
+    }
+    return y;
   }
 
   /** Judges images of any size (resampled to 64x64 by area averaging when needed). */
@@ -117,10 +161,11 @@ public final class Judge implements AutoCloseable {
   }
 
   /**
-   * Shapes present come from the detection branch (maximum centre logit over cells above 0); colors
+   * Shapes present come from the detection branch (maximum centre logit over cells, averaged over
+   * the views, above the calibrated threshold stored with the weights); colors
    * present from the pooled head's presence logits; the rest from the pooled head's argmaxes.
    */
-  private static Judgement decode(float[] logits, int off, float[] presence, int poff, float[] features, int foff) {
+  private Judgement decode(float[] logits, int off, float[] presence, int poff, float[] features, int foff) {
     Background bg = Background.values()[argmax(logits, off, JudgeNet.Head.BACKGROUND)];
     int count = argmax(logits, off, JudgeNet.Head.COUNT) + 1;
     dev.unmasked.toyworld.Shape shape = dev.unmasked.toyworld.Shape.values()[argmax(logits, off, JudgeNet.Head.SHAPE)];
@@ -130,7 +175,7 @@ public final class Judge implements AutoCloseable {
     EnumSet<ObjectColor> colors = EnumSet.noneOf(ObjectColor.class);
     int pc = off + JudgeNet.Head.COLORS_PRESENT.start;
     for (int k = 0; k < 10; k++) {
-      if (presence[poff + k] > 0) {
+      if (presence[poff + k] > presenceThreshold) {
         shapes.add(dev.unmasked.toyworld.Shape.values()[k]);
       }
       if (logits[pc + k] > 0) {
@@ -139,7 +184,9 @@ public final class Judge implements AutoCloseable {
     }
     float[] f = new float[JudgeNet.FEATURES];
     System.arraycopy(features, foff, f, 0, f.length);
-    return new Judgement(bg, count, shape, color, pattern, shapes, colors, f);
+    float[] scores = new float[JudgeNet.DET];
+    System.arraycopy(presence, poff, scores, 0, scores.length);
+    return new Judgement(bg, count, shape, color, pattern, shapes, colors, f, scores);
   }
 
   private static int argmax(float[] v, int off, JudgeNet.Head head) {

@@ -66,6 +66,10 @@ public final class JudgeNet {
       this.start = start;
       this.size = size;
     }
+
+    int end() {
+      return start + size;
+    }
   }
 
   static final int LOGITS = 55;

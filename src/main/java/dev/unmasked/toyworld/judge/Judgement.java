@@ -18,9 +18,11 @@ import java.util.stream.Collectors;
  *     meaningful when there is one object)
  * @param color the single object's color
  * @param pattern the single object's pattern
- * @param shapes shapes present (sigmoid > 0.5)
+ * @param shapes shapes present (detection score above the calibrated threshold)
  * @param colors colors present (sigmoid > 0.5)
  * @param feature L2-normalised 128-d feature for image-image similarity (cosine = dot product)
+ * @param shapeScores shape-presence logit of each {@link Shape} (in declaration order); {@code shapes}
+ *     holds those above the judge's calibrated threshold
  */
 public record Judgement(
     Background background,
@@ -30,7 +32,8 @@ public record Judgement(
     Pattern pattern,
     Set<Shape> shapes,
     Set<ObjectColor> colors,
-    float[] feature) {
+    float[] feature,
+    float[] shapeScores) {
 
   /** Cosine similarity of two judgements' features. */
   public double similarity(Judgement other) {

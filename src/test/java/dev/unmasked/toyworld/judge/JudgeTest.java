@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shipped judge against exact ground truth on fresh scenes. Seeds start at 2,000,000,000: the
- * judge trained on seeds below 100,000 (docs/JUDGE.md), so these scenes are unseen.
+ * judge trained on scene seeds below 10,000,000 and calibrated on seeds from 4,000,000,000
+ * (docs/JUDGE.md), so these scenes are unseen.
  */
 class JudgeTest {
 
