@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
       "The toy world: render scenes with exact masks and JSON ground truth, and judge images with",
       "the shipped toy-world classifier. See docs/TOYWORLD.md and docs/JUDGE.md."
     },
-    subcommands = {WorldRenderCommand.class, WorldJudgeCommand.class, WorldTrainJudgeCommand.class})
+    subcommands = {WorldRenderCommand.class, WorldJudgeCommand.class, WorldTrainJudgeCommand.class,
+        WorldEvalJudgeCommand.class})
 public final class WorldCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -54,6 +54,17 @@ class WorldCommandTest {
     }
     assertEquals(2, run(new StringWriter(), err, "world", "render", "--seed", "1", "--spec", spec.toString(), "--out", tmp.toString()));
     assertTrue(err.toString().contains("teal"), err.toString());
+    err = new StringWriter();
+    assertEquals(2, run(new StringWriter(), err, "world", "eval-judge", "--calibrate"));
+    assertTrue(err.toString().contains("--weights"), err.toString());
+    err = new StringWriter();
+    assertEquals(2, run(new StringWriter(), err, "world", "eval-judge", "--weights", tmp.resolve("none.safetensors").toString()));
+    assertTrue(err.toString().contains("none.safetensors"), err.toString());
+    err = new StringWriter();
+    assertEquals(2, run(new StringWriter(), err, "world", "train-judge", "--out", tmp.resolve("run").toString(),
+        "--init", tmp.resolve("none.safetensors").toString()));
+    assertTrue(err.toString().contains("--init"), err.toString());
+    assertTrue(!Files.exists(tmp.resolve("run").resolve("checkpoint.safetensors")));
   }
 
   @Test
