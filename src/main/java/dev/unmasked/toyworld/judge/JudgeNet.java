@@ -85,22 +85,11 @@ public final class JudgeNet {
     Map<String, long[]> s = new LinkedHashMap<>();
     int cin = 3;
     for (int i = 0; i < CONVS.length; i++) {
-      int cout = CONVS[i][0];
-      s.put("convs." + i + ".weight", new long[] {cout, cin, 3, 3});
-      s.put("convs." + i + ".bias", new long[] {cout});
-      s.put("norms." + i + ".weight", new long[] {cout});
-      s.put("norms." + i + ".bias", new long[] {cout});
-      s.put("norms." + i + ".running_mean", new long[] {cout});
-      s.put("norms." + i + ".running_var", new long[] {cout});
-      cin = cout;
+      putConvNorm(s, "convs." + i, "norms." + i, cin, CONVS[i][0]);
+      cin = CONVS[i][0];
     }
     for (int i = 0; i < DET_CONVS; i++) {
-      s.put("det_convs." + i + ".weight", new long[] {cin, cin, 3, 3});
-      s.put("det_convs." + i + ".bias", new long[] {cin});
-      s.put("det_norms." + i + ".weight", new long[] {cin});
-      s.put("det_norms." + i + ".bias", new long[] {cin});
-      s.put("det_norms." + i + ".running_mean", new long[] {cin});
-      s.put("det_norms." + i + ".running_var", new long[] {cin});
+      putConvNorm(s, "det_convs." + i, "det_norms." + i, cin, cin);
     }
     s.put("det_out.weight", new long[] {DET, cin, 1, 1});
     s.put("det_out.bias", new long[] {DET});
@@ -111,6 +100,16 @@ public final class JudgeNet {
     s.put("head.weight", new long[] {LOGITS, FEATURES});
     s.put("head.bias", new long[] {LOGITS});
     return s;
+  }
+
+  /** A 3x3 convolution {@code conv} (cin -> cout) followed by batch norm {@code norm}. */
+  private static void putConvNorm(Map<String, long[]> s, String conv, String norm, int cin, int cout) {
+    s.put(conv + ".weight", new long[] {cout, cin, 3, 3});
+    s.put(conv + ".bias", new long[] {cout});
+    s.put(norm + ".weight", new long[] {cout});
+    s.put(norm + ".bias", new long[] {cout});
+    s.put(norm + ".running_mean", new long[] {cout});
+    s.put(norm + ".running_var", new long[] {cout});
   }
 
   /** He-normal weights, zero biases, unit norm scales, from {@code seed}. */
@@ -193,11 +192,7 @@ public final class JudgeNet {
   Output forward(NDArray x, boolean training) {
     NDArray h = x; // [B, 3, 64, 64]
     for (int i = 0; i < CONVS.length; i++) {
-      h = Conv2d.conv2d(h, params.get("convs." + i + ".weight"), params.get("convs." + i + ".bias"),
-          new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow();
-      String n = "norms." + i;
-      h = Activation.relu(batchNorm(h, params.get(n + ".weight"), params.get(n + ".bias"), params.get(n + ".running_mean"),
-          params.get(n + ".running_var"), training));
+      h = convNormRelu(h, "convs." + i, "norms." + i, training);
       if (CONVS[i][1] == 1) {
         h = Pool.maxPool2d(h, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
       }
@@ -206,11 +201,7 @@ public final class JudgeNet {
         new Shape(1, 1), 1).singletonOrThrow(); // [B, 16, 8, 8]
     NDArray d = h;
     for (int i = 0; i < DET_CONVS; i++) {
-      d = Conv2d.conv2d(d, params.get("det_convs." + i + ".weight"), params.get("det_convs." + i + ".bias"),
-          new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow();
-      String n = "det_norms." + i;
-      d = Activation.relu(batchNorm(d, params.get(n + ".weight"), params.get(n + ".bias"), params.get(n + ".running_mean"),
-          params.get(n + ".running_var"), training));
+      d = convNormRelu(d, "det_convs." + i, "det_norms." + i, training);
     }
     NDArray centers = Conv2d.conv2d(d, params.get("det_out.weight"), params.get("det_out.bias"), new Shape(1, 1),
         new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow(); // [B, 10, 8, 8]
@@ -220,6 +211,13 @@ public final class JudgeNet {
     NDArray logits = Activation.relu(features).matMul(params.get("head.weight").transpose())
         .add(params.get("head.bias")); // [B, 55]
     return new Output(features, logits, seg, centers);
+  }
+
+  private NDArray convNormRelu(NDArray x, String conv, String norm, boolean training) {
+    NDArray y = Conv2d.conv2d(x, params.get(conv + ".weight"), params.get(conv + ".bias"), new Shape(1, 1),
+        new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow();
+    return Activation.relu(batchNorm(y, params.get(norm + ".weight"), params.get(norm + ".bias"),
+        params.get(norm + ".running_mean"), params.get(norm + ".running_var"), training));
   }
 
   /**
