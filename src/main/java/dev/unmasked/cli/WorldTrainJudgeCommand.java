@@ -1,7 +1,6 @@
 package dev.unmasked.cli;
 
 import dev.unmasked.UserError;
-import dev.unmasked.toyworld.Renderer;
 import dev.unmasked.toyworld.Scene;
 import dev.unmasked.toyworld.judge.Judge;
 import dev.unmasked.toyworld.judge.JudgeWeights;
@@ -14,7 +13,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -107,21 +105,15 @@ public final class WorldTrainJudgeCommand implements Callable<Integer> {
    */
   static void calibrate(Path weights, PrintStream log) throws IOException {
     List<Scene> scenes = JudgeEval.freshScenes(JudgeEval.VALIDATION_SEED, VALIDATION_SCENES, 2, 3);
-    List<float[]> images = new ArrayList<>();
-    for (Scene s : scenes) {
-      images.add(Renderer.render(s, 1).chw());
-    }
-    float th;
-    try (Judge judge = Judge.load(weights)) {
-      th = JudgeEval.calibrateShapeThreshold(scenes, judge.judge(images));
-    }
     JudgeWeights.Tensors t = JudgeWeights.read(weights);
-    t.metadata().put(Judge.PRESENCE_THRESHOLD, Float.toString(th));
-    t.metadata().put("shape_presence_threshold_scenes",
+    JudgeEval.Calibration c = JudgeEval.calibrate(t, scenes);
+    t.metadata().put(Judge.PRESENCE_THRESHOLD, Float.toString(c.threshold()));
+    t.metadata().put(Judge.EXCLUSIVITY, Float.toString(c.exclusivity()));
+    t.metadata().put("shape_presence_calibration_scenes",
         JudgeEval.VALIDATION_SEED + ".." + (JudgeEval.VALIDATION_SEED + VALIDATION_SCENES - 1) + " (2-3 objects)");
     JudgeWeights.write(weights, t);
-    log.printf(Locale.ROOT, "shape-presence threshold %.2f (best F1 on %d validation scenes), stored in %s%n", th,
-        VALIDATION_SCENES, weights);
+    log.printf(Locale.ROOT, "shape presence: exclusivity %.1f, threshold %.2f (F1 %.4f on %d validation scenes),"
+        + " stored in %s%n", c.exclusivity(), c.threshold(), c.f1(), VALIDATION_SCENES, weights);
   }
 
   private static final int VALIDATION_SCENES = 1000;

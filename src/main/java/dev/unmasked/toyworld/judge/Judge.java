@@ -30,6 +30,8 @@ public final class Judge implements AutoCloseable {
   static final int VIEWS = 8;
   /** Metadata key of the calibrated shape-presence threshold (a logit; 0 when absent). */
   public static final String PRESENCE_THRESHOLD = "shape_presence_threshold";
+  /** Metadata key of the calibrated class exclusivity of shape presence (0 when absent). */
+  public static final String EXCLUSIVITY = "shape_exclusivity";
 
   private final NDManager manager;
   private final JudgeNet net;
@@ -40,9 +42,11 @@ public final class Judge implements AutoCloseable {
     this.net = net;
     this.metadata = metadata;
     this.presenceThreshold = Float.parseFloat(metadata.getOrDefault(PRESENCE_THRESHOLD, "0"));
+    this.exclusivity = Float.parseFloat(metadata.getOrDefault(EXCLUSIVITY, "0"));
   }
 
   private final float presenceThreshold;
+  private final float exclusivity;
 
   /** The judge shipped in the jar. */
   public static Judge loadDefault() throws IOException {
@@ -54,7 +58,8 @@ public final class Judge implements AutoCloseable {
     return fromTensors(JudgeWeights.read(weights));
   }
 
-  static Judge fromTensors(JudgeWeights.Tensors t) {
+  /** A judge from tensors read with {@link JudgeWeights} (metadata included). */
+  public static Judge fromTensors(JudgeWeights.Tensors t) {
     NDManager m = NDManager.newBaseManager();
     try {
       return new Judge(m, JudgeNet.create(m, t.values()), t.metadata());
@@ -67,6 +72,11 @@ public final class Judge implements AutoCloseable {
   /** The shape-presence threshold (a logit) this judge applies. */
   public float presenceThreshold() {
     return presenceThreshold;
+  }
+
+  /** The class exclusivity of shape presence this judge applies (see {@code JudgeNet.Output}). */
+  public float exclusivity() {
+    return exclusivity;
   }
 
   /** Training metadata stored with the weights (steps, seed, time). */
@@ -95,13 +105,13 @@ public final class Judge implements AutoCloseable {
         NDArray in = manager.create(x, new Shape(b, 3, Scene.CANVAS, Scene.CANVAS));
         JudgeNet.Output o = net.forward(in);
         NDArray l = o.logits(); // [b, 55]
-        NDArray p = o.presence(); // [b, 10]
+        NDArray p = o.presence(exclusivity); // [b, 10]
         NDArray f = o.features(); // [b, 128]
         NDArray background = l.get(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end());
         for (int v = 1; v < VIEWS; v++) {
           JudgeNet.Output ov = net.forward(view(in, v));
           l = l.add(ov.logits());
-          p = p.add(ov.presence());
+          p = p.add(ov.presence(exclusivity));
           f = f.add(ov.features());
         }
         l = l.div(VIEWS);

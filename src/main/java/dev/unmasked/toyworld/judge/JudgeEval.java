@@ -109,6 +109,38 @@ public final class JudgeEval {
   /** Seeds of the validation scenes on which the shape-presence threshold is chosen. */
   public static final long VALIDATION_SEED = 4_000_000_000L;
 
+  /** Exclusivities tried by {@link #calibrate} (see {@code JudgeNet.Output#presence(float)}). */
+  static final float[] EXCLUSIVITIES = {0, 1, 2, 4};
+
+  /** A chosen shape-presence decoding and the F1 it gave on the calibration scenes. */
+  public record Calibration(float exclusivity, float threshold, double f1) {}
+
+  /**
+   * Chooses the shape-presence exclusivity and threshold that maximise micro F1 on {@code scenes}
+   * (2-3 object scenes) and returns them; the weights' own metadata is not changed.
+   */
+  public static Calibration calibrate(JudgeWeights.Tensors weights, List<Scene> scenes) {
+    List<float[]> images = new ArrayList<>();
+    for (Scene s : scenes) {
+      images.add(Renderer.render(s, 1).chw());
+    }
+    Calibration best = null;
+    for (float lambda : EXCLUSIVITIES) {
+      java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(weights.metadata());
+      meta.put(Judge.EXCLUSIVITY, Float.toString(lambda));
+      List<Judgement> js;
+      try (Judge judge = Judge.fromTensors(new JudgeWeights.Tensors(weights.values(), weights.shapes(), meta))) {
+        js = judge.judge(images);
+      }
+      float th = calibrateShapeThreshold(scenes, js);
+      double f1 = shapesF1(scenes, js, th);
+      if (best == null || f1 > best.f1()) {
+        best = new Calibration(lambda, th, f1);
+      }
+    }
+    return best;
+  }
+
   /**
    * The shape-presence threshold (a logit, on a 0.05 grid in [-3, 3]) that maximises micro F1 on
    * {@code scenes} (2-3 object scenes), given the judgements' {@code shapeScores}.
@@ -118,28 +150,33 @@ public final class JudgeEval {
     double bestF1 = -1;
     for (int g = -60; g <= 60; g++) {
       float th = g * 0.05f;
-      int[] c = new int[3];
-      for (int i = 0; i < scenes.size(); i++) {
-        EnumSet<Shape> truth = EnumSet.noneOf(Shape.class);
-        for (SceneObject o : scenes.get(i).objects()) {
-          truth.add(o.shape());
-        }
-        EnumSet<Shape> predicted = EnumSet.noneOf(Shape.class);
-        float[] sc = js.get(i).shapeScores();
-        for (int k = 0; k < sc.length; k++) {
-          if (sc[k] > th) {
-            predicted.add(Shape.values()[k]);
-          }
-        }
-        tally(c, truth, predicted);
-      }
-      double f = f1(c);
+      double f = shapesF1(scenes, js, th);
       if (f > bestF1) {
         bestF1 = f;
         best = th;
       }
     }
     return best;
+  }
+
+  /** Micro F1 of shape presence when shapes scoring above {@code th} count as present. */
+  static double shapesF1(List<Scene> scenes, List<Judgement> js, float th) {
+    int[] c = new int[3];
+    for (int i = 0; i < scenes.size(); i++) {
+      EnumSet<Shape> truth = EnumSet.noneOf(Shape.class);
+      for (SceneObject o : scenes.get(i).objects()) {
+        truth.add(o.shape());
+      }
+      EnumSet<Shape> predicted = EnumSet.noneOf(Shape.class);
+      float[] sc = js.get(i).shapeScores();
+      for (int k = 0; k < sc.length; k++) {
+        if (sc[k] > th) {
+          predicted.add(Shape.values()[k]);
+        }
+      }
+      tally(c, truth, predicted);
+    }
+    return f1(c);
   }
 
   private static <E extends Enum<E>> void tally(int[] tpFpFn, EnumSet<E> truth, java.util.Set<E> predicted) {

@@ -1,6 +1,7 @@
 package dev.unmasked.toyworld.judge;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -70,6 +71,31 @@ class JudgeNetTest {
   private static NDArray sumOfSquares(JudgeNet.Output o) {
     return o.logits().square().sum().add(o.seg().square().sum()).add(o.centers().square().sum())
         .add(o.presence().square().sum());
+  }
+
+  @Test
+  void presenceIsTheMaximumOverCellsLoweredByTheGapToTheCellsBestShape() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[] c = new float[2 * 10 * 64];
+      java.util.Arrays.fill(c, -5f);
+      c[3 * 64 + 9] = 2f; // image 0: shape 3 wins cell 9
+      c[5 * 64 + 9] = 1.5f; // shape 5 is the runner-up there
+      c[5 * 64 + 40] = 0.5f; // and wins cell 40 on its own
+      c[(10 + 7) * 64 + 0] = -1f; // image 1: shape 7 alone at cell 0
+      for (int cell = 1; cell < 64; cell++) {
+        c[(10 + 3) * 64 + cell] = -20f; // image 1: shape 3 is far below everywhere else
+      }
+      JudgeNet.Output o = new JudgeNet.Output(null, null, null, m.create(c, new Shape(2, 10, 8, 8)));
+      float[] plain = o.presence().toFloatArray();
+      float[] excl = o.presence(2).toFloatArray();
+      assertEquals(2f, plain[3], 1e-6);
+      assertEquals(1.5f, plain[5], 1e-6);
+      assertEquals(2f, excl[3], 1e-6);
+      assertEquals(0.5f, excl[5], 1e-6, "cell 9 gives 1.5 - 2 * 0.5 = 0.5, cell 40 gives 0.5");
+      assertEquals(-5f, excl[0], 1e-6, "an empty cell (all shapes tied) lowers nothing");
+      assertEquals(-5f - 2 * 4f, excl[10 + 3], 1e-6, "image 1 cell 0: 4 below the winner");
+      assertEquals(-1f, excl[10 + 7], 1e-6);
+    }
   }
 
   @Test
