@@ -62,8 +62,8 @@ public final class WorldEvalJudgeCommand implements Callable<Integer> {
     try (Judge judge = loaded) {
       long t0 = System.nanoTime();
       JudgeEval.Metrics m = JudgeEval.evaluate(judge, JudgeEval.freshScenes(seed, scenes, 1, 3));
-      out.printf(java.util.Locale.ROOT, "seeds %d..%d, shape presence: exclusivity %.1f, threshold %.2f; %.1f s: %s%n",
-          seed, seed + scenes - 1, judge.exclusivity(), judge.presenceThreshold(), (System.nanoTime() - t0) / 1e9,
+      out.printf(java.util.Locale.ROOT, "seeds %d..%d, %d views, shape-presence threshold %.2f; %.1f s: %s%n",
+          seed, seed + scenes - 1, judge.views(), judge.presenceThreshold(), (System.nanoTime() - t0) / 1e9,
           m.summary());
       out.println("thresholds met: " + m.meetsThresholds());
       return m.meetsThresholds() ? 0 : 1;

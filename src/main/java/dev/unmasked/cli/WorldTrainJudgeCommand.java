@@ -108,12 +108,12 @@ public final class WorldTrainJudgeCommand implements Callable<Integer> {
     JudgeWeights.Tensors t = JudgeWeights.read(weights);
     JudgeEval.Calibration c = JudgeEval.calibrate(t, scenes);
     t.metadata().put(Judge.PRESENCE_THRESHOLD, Float.toString(c.threshold()));
-    t.metadata().put(Judge.EXCLUSIVITY, Float.toString(c.exclusivity()));
+    t.metadata().put(Judge.VIEWS, Integer.toString(c.views()));
     t.metadata().put("shape_presence_calibration_scenes",
         JudgeEval.VALIDATION_SEED + ".." + (JudgeEval.VALIDATION_SEED + VALIDATION_SCENES - 1) + " (2-3 objects)");
     JudgeWeights.write(weights, t);
-    log.printf(Locale.ROOT, "shape presence: exclusivity %.1f, threshold %.2f (F1 %.4f on %d validation scenes),"
-        + " stored in %s%n", c.exclusivity(), c.threshold(), c.f1(), VALIDATION_SCENES, weights);
+    log.printf(Locale.ROOT, "calibrated: %d views, shape-presence threshold %.2f (F1 %.4f on %d validation scenes),"
+        + " stored in %s%n", c.views(), c.threshold(), c.f1(), VALIDATION_SCENES, weights);
   }
 
   private static final int VALIDATION_SCENES = 1000;

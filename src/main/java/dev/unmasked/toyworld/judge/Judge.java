@@ -26,12 +26,12 @@ import java.util.Map;
 public final class Judge implements AutoCloseable {
 
   private static final int BATCH = 64;
-  /** Test-time views averaged per image (see {@link #view}). */
-  static final int VIEWS = 8;
+  /** Most test-time views per image (see {@link #view}). */
+  static final int MAX_VIEWS = 16;
   /** Metadata key of the calibrated shape-presence threshold (a logit; 0 when absent). */
   public static final String PRESENCE_THRESHOLD = "shape_presence_threshold";
-  /** Metadata key of the calibrated class exclusivity of shape presence (0 when absent). */
-  public static final String EXCLUSIVITY = "shape_exclusivity";
+  /** Metadata key of the number of test-time views, 8 or 16 (8 when absent). */
+  public static final String VIEWS = "views";
 
   private final NDManager manager;
   private final JudgeNet net;
@@ -42,11 +42,14 @@ public final class Judge implements AutoCloseable {
     this.net = net;
     this.metadata = metadata;
     this.presenceThreshold = Float.parseFloat(metadata.getOrDefault(PRESENCE_THRESHOLD, "0"));
-    this.exclusivity = Float.parseFloat(metadata.getOrDefault(EXCLUSIVITY, "0"));
+    this.views = Integer.parseInt(metadata.getOrDefault(VIEWS, "8"));
+    if (views != 8 && views != MAX_VIEWS) {
+      throw new IllegalArgumentException("judge metadata '" + VIEWS + "' must be 8 or 16, got " + views);
+    }
   }
 
   private final float presenceThreshold;
-  private final float exclusivity;
+  private final int views;
 
   /** The judge shipped in the jar. */
   public static Judge loadDefault() throws IOException {
@@ -74,9 +77,9 @@ public final class Judge implements AutoCloseable {
     return presenceThreshold;
   }
 
-  /** The class exclusivity of shape presence this judge applies (see {@code JudgeNet.Output}). */
-  public float exclusivity() {
-    return exclusivity;
+  /** Test-time views averaged per image: 8 flips/transpositions, or those twice (also shifted). */
+  public int views() {
+    return views;
   }
 
   /** Training metadata stored with the weights (steps, seed, time). */
@@ -105,21 +108,21 @@ public final class Judge implements AutoCloseable {
         NDArray in = manager.create(x, new Shape(b, 3, Scene.CANVAS, Scene.CANVAS));
         JudgeNet.Output o = net.forward(in);
         NDArray l = o.logits(); // [b, 55]
-        NDArray p = o.presence(exclusivity); // [b, 10]
+        NDArray p = o.presence(); // [b, 10]
         NDArray f = o.features(); // [b, 128]
         NDArray background = l.get(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end());
-        for (int v = 1; v < VIEWS; v++) {
+        for (int v = 1; v < views; v++) {
           JudgeNet.Output ov = net.forward(view(in, v));
           l = l.add(ov.logits());
-          p = p.add(ov.presence(exclusivity));
+          p = p.add(ov.presence());
           f = f.add(ov.features());
         }
-        l = l.div(VIEWS);
+        l = l.div(views);
         // the background's textures have an orientation (bricks, sky gradients): read it upright only
         l.set(new ai.djl.ndarray.index.NDIndex(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end()),
             background);
         logits = l.toFloatArray();
-        presence = p.div(VIEWS).toFloatArray();
+        presence = p.div(views).toFloatArray();
         features = f.div(f.norm(new int[] {1}, true).add(1e-12f)).toFloatArray();
       }
       for (int i = 0; i < b; i++) {
@@ -130,12 +133,20 @@ public final class Judge implements AutoCloseable {
   }
 
   /**
-   * The 8 flips and transpositions of the square (view 0 is the image itself). Objects in the toy
-   * world have any rotation, so every view is an equally valid picture of the same objects;
-   * averaging the heads over them cut shape-presence and pattern errors (docs/JUDGE.md).
+   * View {@code v} of a batch: views 0-7 are the 8 flips and transpositions of the square (view 0 is
+   * the image itself), views 8-15 the same after shifting the image by half a detection cell (4 px
+   * right and down, edges repeated), which moves objects against the 8x8 grid. Objects in the toy
+   * world have any rotation and position, so every view is an equally valid picture of the same
+   * objects; averaging the heads over them cut shape-presence and pattern errors (docs/JUDGE.md).
    */
-  private static NDArray view(NDArray x, int v) {
+  static NDArray view(NDArray x, int v) {
     NDArray y = x;
+    if (v >= 8) {
+      int d = Scene.CANVAS / 16;
+      int keep = Scene.CANVAS - d;
+      y = y.get(":, :, 0:1, :").repeat(2, d).concat(y.get(":, :, 0:" + keep + ", :"), 2);
+      y = y.get(":, :, :, 0:1").repeat(3, d).concat(y.get(":, :, :, 0:" + keep), 3);
+    }
     if ((v & 1) != 0) {
       y = y.flip(3);
     }

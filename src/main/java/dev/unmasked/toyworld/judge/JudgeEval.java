@@ -109,15 +109,15 @@ public final class JudgeEval {
   /** Seeds of the validation scenes on which the shape-presence threshold is chosen. */
   public static final long VALIDATION_SEED = 4_000_000_000L;
 
-  /** Exclusivities tried by {@link #calibrate} (see {@code JudgeNet.Output#presence(float)}). */
-  static final float[] EXCLUSIVITIES = {0, 1, 2, 4};
+  /** View counts tried by {@link #calibrate} (see {@code Judge.view}). */
+  static final int[] VIEW_COUNTS = {8, 16};
 
-  /** A chosen shape-presence decoding and the F1 it gave on the calibration scenes. */
-  public record Calibration(float exclusivity, float threshold, double f1) {}
+  /** A chosen decoding (test-time views, shape-presence threshold) and its F1 on the calibration scenes. */
+  public record Calibration(int views, float threshold, double f1) {}
 
   /**
-   * Chooses the shape-presence exclusivity and threshold that maximise micro F1 on {@code scenes}
-   * (2-3 object scenes) and returns them; the weights' own metadata is not changed.
+   * Chooses the number of test-time views and the shape-presence threshold that maximise micro F1
+   * on {@code scenes} (2-3 object scenes) and returns them; {@code weights} is not changed.
    */
   public static Calibration calibrate(JudgeWeights.Tensors weights, List<Scene> scenes) {
     List<float[]> images = new ArrayList<>();
@@ -125,9 +125,9 @@ public final class JudgeEval {
       images.add(Renderer.render(s, 1).chw());
     }
     Calibration best = null;
-    for (float lambda : EXCLUSIVITIES) {
+    for (int views : VIEW_COUNTS) {
       java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(weights.metadata());
-      meta.put(Judge.EXCLUSIVITY, Float.toString(lambda));
+      meta.put(Judge.VIEWS, Integer.toString(views));
       List<Judgement> js;
       try (Judge judge = Judge.fromTensors(new JudgeWeights.Tensors(weights.values(), weights.shapes(), meta))) {
         js = judge.judge(images);
@@ -135,7 +135,7 @@ public final class JudgeEval {
       float th = calibrateShapeThreshold(scenes, js);
       double f1 = shapesF1(scenes, js, th);
       if (best == null || f1 > best.f1()) {
-        best = new Calibration(lambda, th, f1);
+        best = new Calibration(views, th, f1);
       }
     }
     return best;

@@ -171,22 +171,7 @@ public final class JudgeNet {
 
     /** Shape presence logits [B, 10]: the maximum centre logit of each shape over the 64 cells. */
     NDArray presence() {
-      return presence(0);
-    }
-
-    /**
-     * Shape presence logits [B, 10] with class exclusivity {@code lambda}: at each cell a shape's
-     * logit is lowered by {@code lambda} times its gap to the cell's best shape, then the maximum
-     * over cells is taken. One object has one shape, so a runner-up at the same place (a circle
-     * where a hexagon wins) should not count as a second object; 0 gives the plain maximum.
-     */
-    NDArray presence(float lambda) {
-      NDArray c = centers;
-      if (lambda != 0) {
-        NDArray best = c.max(new int[] {1}, true); // [B, 1, 8, 8]
-        c = c.sub(best.sub(c).mul(lambda));
-      }
-      return c.reshape(c.getShape().get(0), DET, -1).max(new int[] {2});
+      return centers.reshape(centers.getShape().get(0), DET, -1).max(new int[] {2});
     }
   }
 

@@ -74,27 +74,29 @@ class JudgeNetTest {
   }
 
   @Test
-  void presenceIsTheMaximumOverCellsLoweredByTheGapToTheCellsBestShape() {
+  void viewsAreFlipsTranspositionsAndHalfCellShiftsWithRepeatedEdges() {
     try (NDManager m = NDManager.newBaseManager()) {
-      float[] c = new float[2 * 10 * 64];
-      java.util.Arrays.fill(c, -5f);
-      c[3 * 64 + 9] = 2f; // image 0: shape 3 wins cell 9
-      c[5 * 64 + 9] = 1.5f; // shape 5 is the runner-up there
-      c[5 * 64 + 40] = 0.5f; // and wins cell 40 on its own
-      c[(10 + 7) * 64 + 0] = -1f; // image 1: shape 7 alone at cell 0
-      for (int cell = 1; cell < 64; cell++) {
-        c[(10 + 3) * 64 + cell] = -20f; // image 1: shape 3 is far below everywhere else
+      float[] x = new float[2 * 3 * 64 * 64];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i;
       }
-      JudgeNet.Output o = new JudgeNet.Output(null, null, null, m.create(c, new Shape(2, 10, 8, 8)));
-      float[] plain = o.presence().toFloatArray();
-      float[] excl = o.presence(2).toFloatArray();
-      assertEquals(2f, plain[3], 1e-6);
-      assertEquals(1.5f, plain[5], 1e-6);
-      assertEquals(2f, excl[3], 1e-6);
-      assertEquals(0.5f, excl[5], 1e-6, "cell 9 gives 1.5 - 2 * 0.5 = 0.5, cell 40 gives 0.5");
-      assertEquals(-5f, excl[0], 1e-6, "an empty cell (all shapes tied) lowers nothing");
-      assertEquals(-5f - 2 * 4f, excl[10 + 3], 1e-6, "image 1 cell 0: 4 below the winner");
-      assertEquals(-1f, excl[10 + 7], 1e-6);
+      NDArray in = m.create(x, new Shape(2, 3, 64, 64));
+      assertArrayEquals(x, Judge.view(in, 0).toFloatArray());
+      float[] t = Judge.view(in, 4).toFloatArray(); // transposed
+      float[] hv = Judge.view(in, 3).toFloatArray(); // flipped both ways
+      float[] sh = Judge.view(in, 8).toFloatArray(); // shifted 4 px right and down
+      float[] shFlip = Judge.view(in, 9).toFloatArray(); // shifted, then flipped left-right
+      for (int q = 0; q < 6; q++) {
+        for (int r = 0; r < 64; r++) {
+          for (int c = 0; c < 64; c++) {
+            int at = q * 4096 + r * 64 + c;
+            assertEquals(x[q * 4096 + c * 64 + r], t[at]);
+            assertEquals(x[q * 4096 + (63 - r) * 64 + (63 - c)], hv[at]);
+            assertEquals(x[q * 4096 + Math.max(0, r - 4) * 64 + Math.max(0, c - 4)], sh[at]);
+            assertEquals(x[q * 4096 + Math.max(0, r - 4) * 64 + Math.max(0, 63 - c - 4)], shFlip[at]);
+          }
+        }
+      }
     }
   }
 
