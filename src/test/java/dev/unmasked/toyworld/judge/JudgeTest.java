@@ -32,6 +32,7 @@ class JudgeTest {
       JudgeEval.Metrics single = JudgeEval.evaluate(judge, JudgeEval.freshScenes(2_000_000_000L, 200, 1, 1));
       JudgeEval.Metrics multi = JudgeEval.evaluate(judge, JudgeEval.freshScenes(2_100_000_000L, 150, 2, 3));
       String report = single.summary() + "\n" + multi.summary();
+      System.out.println("shipped judge on the CI scenes:\n" + report);
       assertTrue(single.background() >= JudgeEval.MIN_BACKGROUND, report);
       assertTrue(multi.background() >= JudgeEval.MIN_BACKGROUND, report);
       assertTrue(single.shape() >= JudgeEval.MIN_SINGLE, report);
