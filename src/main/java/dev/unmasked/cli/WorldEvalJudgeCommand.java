@@ -53,13 +53,7 @@ public final class WorldEvalJudgeCommand implements Callable<Integer> {
     if (calibrate) {
       WorldTrainJudgeCommand.calibrate(weights, out);
     }
-    Judge loaded;
-    try {
-      loaded = weights == null ? Judge.loadDefault() : Judge.load(weights);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new UserError(e.getMessage(), e);
-    }
-    try (Judge judge = loaded) {
+    try (Judge judge = WorldJudgeCommand.loadJudge(weights)) {
       long t0 = System.nanoTime();
       JudgeEval.Metrics m = JudgeEval.evaluate(judge, JudgeEval.freshScenes(seed, scenes, 1, 3));
       out.printf(java.util.Locale.ROOT, "seeds %d..%d, %d views, shape-presence threshold %.2f; %.1f s: %s%n",

@@ -43,6 +43,21 @@ public final class WorldJudgeCommand implements Callable<Integer> {
   @Option(names = "--weights", description = "Judge weights (default: the judge shipped in the jar).")
   Path weights;
 
+  /**
+   * The judge in {@code weights}, or the shipped one when null; a missing or unreadable file is a
+   * {@link UserError} naming it. Shared by the {@code world} commands that take {@code --weights}.
+   */
+  static Judge loadJudge(Path weights) {
+    if (weights != null && !Files.isRegularFile(weights)) {
+      throw new UserError("--weights " + weights + ": no such file");
+    }
+    try {
+      return weights == null ? Judge.loadDefault() : Judge.load(weights);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UserError(e.getMessage(), e);
+    }
+  }
+
   @Override
   public Integer call() throws IOException {
     List<BufferedImage> loaded = new ArrayList<>();
@@ -56,17 +71,8 @@ public final class WorldJudgeCommand implements Callable<Integer> {
       }
       loaded.add(img);
     }
-    if (weights != null && !Files.isRegularFile(weights)) {
-      throw new UserError("--weights " + weights + ": no such file");
-    }
     List<Judgement> js;
-    Judge loadedJudge;
-    try {
-      loadedJudge = weights == null ? Judge.loadDefault() : Judge.load(weights);
-    } catch (java.io.IOException | IllegalArgumentException e) {
-      throw new UserError(e.getMessage(), e);
-    }
-    try (Judge judge = loadedJudge) {
+    try (Judge judge = loadJudge(weights)) {
       js = judge.judgeImages(loaded);
     }
     if (json) {

@@ -75,15 +75,14 @@ public final class WorldTrainJudgeCommand implements Callable<Integer> {
     if (init != null && !Files.isRegularFile(init)) {
       throw new UserError("--init " + init + " is not a file: pass a judge.safetensors or checkpoint.safetensors");
     }
-    long lastScene = firstScene + (long) steps * batch - 1;
-    if (evalSeed <= lastScene && evalSeed + evalScenes > firstScene) {
-      throw new UserError("--eval-seed " + evalSeed + " overlaps the training seeds " + firstScene + ".." + lastScene);
+    JudgeTrainer.Config cfg = new JudgeTrainer.Config(seed, steps, batch, lr, renderThreads, checkpointEvery, 400,
+        init, firstScene);
+    if (evalSeed <= cfg.lastScene() && evalSeed + evalScenes > firstScene) {
+      throw new UserError("--eval-seed " + evalSeed + " overlaps the training seeds " + firstScene + ".." + cfg.lastScene());
     }
     Files.createDirectories(out);
     try (OutputStream file = new FileOutputStream(out.resolve("train.log").toFile(), true);
         PrintStream log = new PrintStream(new Tee(System.out, file), true, StandardCharsets.UTF_8)) {
-      JudgeTrainer.Config cfg = new JudgeTrainer.Config(seed, steps, batch, lr, renderThreads, checkpointEvery, 400,
-          init, firstScene);
       log.println("train-judge " + cfg);
       long t0 = System.nanoTime();
       Path weights = JudgeTrainer.train(cfg, out, log);

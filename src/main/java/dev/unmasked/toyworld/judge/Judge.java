@@ -3,6 +3,7 @@ package dev.unmasked.toyworld.judge;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.unmasked.toyworld.Background;
 import dev.unmasked.toyworld.ObjectColor;
@@ -110,7 +111,8 @@ public final class Judge implements AutoCloseable {
         NDArray l = o.logits(); // [b, 55]
         NDArray p = o.presence(); // [b, 10]
         NDArray f = o.features(); // [b, 128]
-        NDArray background = l.get(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end());
+        NDIndex bgSlice = new NDIndex(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end());
+        NDArray background = l.get(bgSlice);
         for (int v = 1; v < views; v++) {
           JudgeNet.Output ov = net.forward(view(in, v));
           l = l.add(ov.logits());
@@ -119,8 +121,7 @@ public final class Judge implements AutoCloseable {
         }
         l = l.div(views);
         // the background's textures have an orientation (bricks, sky gradients): read it upright only
-        l.set(new ai.djl.ndarray.index.NDIndex(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end()),
-            background);
+        l.set(bgSlice, background);
         logits = l.toFloatArray();
         presence = p.div(views).toFloatArray();
         features = f.div(f.norm(new int[] {1}, true).add(1e-12f)).toFloatArray();

@@ -29,7 +29,6 @@ import java.util.Map;
  */
 public final class JudgeTrainer {
 
-  /** Training settings. */
   /**
    * Training settings. {@code init}: optional weights to start a new run from (fine-tuning): tensors
    * of the current network found there are used, the others initialised from {@code seed}.
