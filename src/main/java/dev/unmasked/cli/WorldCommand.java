@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
       "the shipped toy-world classifier. See docs/TOYWORLD.md and docs/JUDGE.md."
     },
     subcommands = {WorldRenderCommand.class, WorldJudgeCommand.class, WorldTrainJudgeCommand.class,
-        WorldEvalJudgeCommand.class})
+        WorldEvalJudgeCommand.class, WorldEnsembleJudgeCommand.class})
 public final class WorldCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

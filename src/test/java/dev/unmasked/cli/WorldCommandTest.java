@@ -68,6 +68,42 @@ class WorldCommandTest {
   }
 
   @Test
+  void ensembleJudgeRejectsBadInputsAndKeepsFiles(@TempDir Path tmp) throws Exception {
+    Path a = tmp.resolve("a.safetensors");
+    Path b = tmp.resolve("b.safetensors");
+    dev.unmasked.toyworld.judge.JudgeWeights.Tensors shipped = dev.unmasked.toyworld.judge.JudgeWeights.readShipped();
+    dev.unmasked.toyworld.judge.JudgeWeights.write(a, shipped);
+    dev.unmasked.toyworld.judge.JudgeWeights.write(b, shipped);
+    Path ens = tmp.resolve("ens.safetensors");
+    dev.unmasked.toyworld.judge.JudgeWeights.write(ens,
+        dev.unmasked.toyworld.judge.JudgeWeights.ensemble(java.util.List.of(shipped, shipped)));
+    byte[] before = Files.readAllBytes(a);
+
+    StringWriter err = new StringWriter();
+    assertEquals(2, run(new StringWriter(), err, "world", "ensemble-judge", "--out", tmp.resolve("o.safetensors").toString(),
+        a.toString(), tmp.resolve("missing.safetensors").toString()));
+    assertTrue(err.toString().contains("missing.safetensors"), err.toString());
+    err = new StringWriter();
+    assertEquals(2, run(new StringWriter(), err, "world", "ensemble-judge", "--out", a.toString(), a.toString(), b.toString()));
+    assertTrue(err.toString().contains("also an input"), err.toString());
+    err = new StringWriter();
+    assertEquals(2, run(new StringWriter(), err, "world", "ensemble-judge", "--out", tmp.resolve("o.safetensors").toString(),
+        a.toString(), ens.toString()));
+    assertTrue(err.toString().contains("already an ensemble"), err.toString());
+    err = new StringWriter();
+    assertEquals(2, run(new StringWriter(), err, "world", "train-judge", "--out", tmp.resolve("run").toString(),
+        "--init", ens.toString()));
+    assertTrue(err.toString().contains("ensemble"), err.toString());
+    Files.writeString(b, "not safetensors");
+    err = new StringWriter();
+    assertEquals(2, run(new StringWriter(), err, "world", "ensemble-judge", "--out", tmp.resolve("o.safetensors").toString(),
+        a.toString(), b.toString()));
+    assertTrue(err.toString().contains("b.safetensors"), err.toString());
+    assertTrue(!Files.exists(tmp.resolve("o.safetensors")));
+    assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(a)));
+  }
+
+  @Test
   void judgeJsonNamesMatchTheScene(@TempDir Path tmp) throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         getClass().getResource(dev.unmasked.toyworld.judge.JudgeWeights.RESOURCE) != null, "no shipped judge yet");

@@ -21,7 +21,8 @@ import java.util.Map;
 /**
  * The toy world's judge: a small CNN ({@link JudgeNet}) that reads a 64x64 image and reports the
  * background, the single object's attributes, which shapes and colors are present, and a feature
- * vector for image-image similarity. It plays CLIP's and DINO's role in the toy-world metrics.
+ * vector for image-image similarity. It plays CLIP's and DINO's role in the toy-world metrics. A
+ * judge may be an ensemble of several networks (see {@link #MEMBERS}).
  * Not thread-safe; close it to free its native memory.
  */
 public final class Judge implements AutoCloseable {
@@ -34,13 +35,21 @@ public final class Judge implements AutoCloseable {
   /** Metadata key of the number of test-time views, 8 or 16 (8 when absent). */
   public static final String VIEWS = "views";
 
+  /**
+   * Metadata key of the number of member networks (1 when absent). An ensemble file holds member
+   * {@code i}'s tensors under the prefix {@code members.i.}; the judge averages every head over the
+   * members as it does over the views, and takes the feature vector from member 0 alone (the members'
+   * feature spaces differ).
+   */
+  public static final String MEMBERS = "members";
+
   private final NDManager manager;
-  private final JudgeNet net;
+  private final List<JudgeNet> nets;
   private final Map<String, String> metadata;
 
-  private Judge(NDManager manager, JudgeNet net, Map<String, String> metadata) {
+  private Judge(NDManager manager, List<JudgeNet> nets, Map<String, String> metadata) {
     this.manager = manager;
-    this.net = net;
+    this.nets = nets;
     this.metadata = metadata;
     this.presenceThreshold = Float.parseFloat(metadata.getOrDefault(PRESENCE_THRESHOLD, "0"));
     this.views = Integer.parseInt(metadata.getOrDefault(VIEWS, "8"));
@@ -66,7 +75,16 @@ public final class Judge implements AutoCloseable {
   public static Judge fromTensors(JudgeWeights.Tensors t) {
     NDManager m = NDManager.newBaseManager();
     try {
-      return new Judge(m, JudgeNet.create(m, t.values()), t.metadata());
+      int members = members(t.metadata());
+      List<JudgeNet> nets = new ArrayList<>(members);
+      if (members == 1) {
+        nets.add(JudgeNet.create(m, t.values()));
+      } else {
+        for (int i = 0; i < members; i++) {
+          nets.add(JudgeNet.create(m, JudgeWeights.member(t, i).values()));
+        }
+      }
+      return new Judge(m, nets, t.metadata());
     } catch (RuntimeException e) {
       m.close();
       throw e;
@@ -81,6 +99,28 @@ public final class Judge implements AutoCloseable {
   /** Test-time views averaged per image: 8 flips/transpositions, or those twice (also shifted). */
   public int views() {
     return views;
+  }
+
+  /** Member networks whose outputs are averaged (1 for a single network). */
+  public int members() {
+    return nets.size();
+  }
+
+  /** The {@link #MEMBERS} count in {@code metadata}: 1 when absent, otherwise a positive integer. */
+  static int members(Map<String, String> metadata) {
+    String v = metadata.get(MEMBERS);
+    if (v == null) {
+      return 1;
+    }
+    try {
+      int k = Integer.parseInt(v.trim());
+      if (k >= 1) {
+        return k;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("judge metadata '" + MEMBERS + "' must be a positive integer, got '" + v + "'");
   }
 
   /** Training metadata stored with the weights (steps, seed, time). */
@@ -107,23 +147,31 @@ public final class Judge implements AutoCloseable {
       float[] features;
       try (NDScope scope = new NDScope()) {
         NDArray in = manager.create(x, new Shape(b, 3, Scene.CANVAS, Scene.CANVAS));
-        JudgeNet.Output o = net.forward(in);
-        NDArray l = o.logits(); // [b, 55]
-        NDArray p = o.presence(); // [b, 10]
-        NDArray f = o.features(); // [b, 128]
         NDIndex bgSlice = new NDIndex(":, " + JudgeNet.Head.BACKGROUND.start + ":" + JudgeNet.Head.BACKGROUND.end());
-        NDArray background = l.get(bgSlice);
-        for (int v = 1; v < views; v++) {
-          JudgeNet.Output ov = net.forward(view(in, v));
-          l = l.add(ov.logits());
-          p = p.add(ov.presence());
-          f = f.add(ov.features());
+        NDArray l = null; // [b, 55]
+        NDArray p = null; // [b, 10]
+        NDArray f = null; // [b, 128], member 0 only
+        NDArray background = null; // [b, 8], upright view only
+        for (int k = 0; k < nets.size(); k++) {
+          for (int v = 0; v < views; v++) {
+            JudgeNet.Output o = nets.get(k).forward(view(in, v));
+            l = l == null ? o.logits() : l.add(o.logits());
+            p = p == null ? o.presence() : p.add(o.presence());
+            if (k == 0) {
+              f = f == null ? o.features() : f.add(o.features());
+            }
+            if (v == 0) {
+              NDArray bgv = o.logits().get(bgSlice);
+              background = background == null ? bgv : background.add(bgv);
+            }
+          }
         }
-        l = l.div(views);
+        int n = views * nets.size();
+        l = l.div(n);
         // the background's textures have an orientation (bricks, sky gradients): read it upright only
-        l.set(bgSlice, background);
+        l.set(bgSlice, background.div(nets.size()));
         logits = l.toFloatArray();
-        presence = p.div(views).toFloatArray();
+        presence = p.div(n).toFloatArray();
         features = f.div(f.norm(new int[] {1}, true).add(1e-12f)).toFloatArray();
       }
       for (int i = 0; i < b; i++) {

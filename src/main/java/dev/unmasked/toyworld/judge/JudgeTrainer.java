@@ -68,6 +68,10 @@ public final class JudgeTrainer {
     int startStep = 0;
     if (cfg.init() != null && !Files.exists(ckpt)) {
       JudgeWeights.Tensors t = JudgeWeights.read(cfg.init());
+      if (t.metadata().containsKey(Judge.MEMBERS)) {
+        throw new IllegalArgumentException("--init " + cfg.init() + " is an ensemble of judges;"
+            + " start from one of the single judges it was made from");
+      }
       int taken = 0;
       for (Map.Entry<String, long[]> e : shapes.entrySet()) {
         float[] v = t.values().get(e.getKey());

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -46,6 +47,67 @@ public final class JudgeWeights {
       }
       return new Tensors(values, shapes, new LinkedHashMap<>(f.metadata()));
     }
+  }
+
+  /** Prefix of ensemble member {@code i}'s tensors in an ensemble file. */
+  static String memberPrefix(int i) {
+    return "members." + i + ".";
+  }
+
+  /**
+   * One file holding several judges (an ensemble): member {@code i}'s tensors under
+   * {@link #memberPrefix}, metadata {@code members} (the count) and each member's own metadata under
+   * the same prefix. Members that are themselves ensembles are rejected.
+   */
+  public static Tensors ensemble(List<Tensors> members) {
+    if (members.size() < 2) {
+      throw new IllegalArgumentException("an ensemble needs at least 2 judges, got " + members.size());
+    }
+    Map<String, float[]> values = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", "unmasked-judge-v2");
+    meta.put(Judge.MEMBERS, Integer.toString(members.size()));
+    for (int i = 0; i < members.size(); i++) {
+      Tensors t = members.get(i);
+      if (t.metadata().containsKey(Judge.MEMBERS)) {
+        throw new IllegalArgumentException("judge " + i + " is itself an ensemble; pass single judges");
+      }
+      String p = memberPrefix(i);
+      for (String k : t.values().keySet()) {
+        values.put(p + k, t.values().get(k));
+        shapes.put(p + k, t.shapes().get(k));
+      }
+      for (Map.Entry<String, String> e : t.metadata().entrySet()) {
+        if (!e.getKey().equals(Judge.PRESENCE_THRESHOLD) && !e.getKey().equals(Judge.VIEWS)) {
+          meta.put(p + e.getKey(), e.getValue());
+        }
+      }
+    }
+    return new Tensors(values, shapes, meta);
+  }
+
+  /** Member {@code i} of an ensemble file (its tensors, unprefixed, and its own metadata). */
+  static Tensors member(Tensors ensemble, int i) {
+    String p = memberPrefix(i);
+    Map<String, float[]> values = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    Map<String, String> meta = new LinkedHashMap<>();
+    for (String k : ensemble.values().keySet()) {
+      if (k.startsWith(p)) {
+        values.put(k.substring(p.length()), ensemble.values().get(k));
+        shapes.put(k.substring(p.length()), ensemble.shapes().get(k));
+      }
+    }
+    for (Map.Entry<String, String> e : ensemble.metadata().entrySet()) {
+      if (e.getKey().startsWith(p)) {
+        meta.put(e.getKey().substring(p.length()), e.getValue());
+      }
+    }
+    if (values.isEmpty()) {
+      throw new IllegalArgumentException("judge ensemble lacks member " + i + " (no tensors named '" + p + "*')");
+    }
+    return new Tensors(values, shapes, meta);
   }
 
   /** Reads the judge shipped on the classpath (copied to a temporary file for the mapped reader). */

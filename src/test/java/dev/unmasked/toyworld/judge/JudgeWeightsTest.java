@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,5 +48,51 @@ class JudgeWeightsTest {
         assertThrows(IllegalArgumentException.class, () -> Judge.fromTensors(new JudgeWeights.Tensors(init,
             JudgeNet.shapes(), Map.of())));
     assertEquals(true, e.getMessage().contains("fc.bias"), e.getMessage());
+  }
+
+  private static JudgeWeights.Tensors randomJudge(long seed, Map<String, String> meta) {
+    return new JudgeWeights.Tensors(JudgeNet.initialValues(seed), JudgeNet.shapes(), new LinkedHashMap<>(meta));
+  }
+
+  @Test
+  void ensembleFileRoundTripsItsMembers(@TempDir Path tmp) throws Exception {
+    JudgeWeights.Tensors a = randomJudge(1, Map.of("steps", "10", Judge.VIEWS, "16"));
+    JudgeWeights.Tensors b = randomJudge(2, Map.of("steps", "20"));
+    Path f = tmp.resolve("ensemble.safetensors");
+    JudgeWeights.write(f, JudgeWeights.ensemble(List.of(a, b)));
+    JudgeWeights.Tensors e = JudgeWeights.read(f);
+    assertEquals("2", e.metadata().get(Judge.MEMBERS));
+    assertEquals(null, e.metadata().get(Judge.VIEWS), "a member's decoding settings are not the ensemble's");
+    for (int i = 0; i < 2; i++) {
+      JudgeWeights.Tensors m = JudgeWeights.member(e, i);
+      JudgeWeights.Tensors orig = i == 0 ? a : b;
+      assertEquals(orig.values().keySet(), m.values().keySet());
+      for (String k : orig.values().keySet()) {
+        assertArrayEquals(orig.values().get(k), m.values().get(k), k);
+        assertArrayEquals(orig.shapes().get(k), m.shapes().get(k), k);
+      }
+      assertEquals(i == 0 ? "10" : "20", m.metadata().get("steps"));
+    }
+    try (Judge j = Judge.load(f)) {
+      assertEquals(2, j.members());
+    }
+  }
+
+  @Test
+  void ensembleRejectsNestingAndMissingMembers() {
+    JudgeWeights.Tensors a = randomJudge(1, Map.of());
+    JudgeWeights.Tensors e = JudgeWeights.ensemble(List.of(a, randomJudge(2, Map.of())));
+    assertThrows(IllegalArgumentException.class, () -> JudgeWeights.ensemble(List.of(a)));
+    assertThrows(IllegalArgumentException.class, () -> JudgeWeights.ensemble(List.of(a, e)));
+    Map<String, String> three = new LinkedHashMap<>(e.metadata());
+    three.put(Judge.MEMBERS, "3");
+    IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+        () -> Judge.fromTensors(new JudgeWeights.Tensors(e.values(), e.shapes(), three)));
+    assertEquals(true, ex.getMessage().contains("member 2"), ex.getMessage());
+    Map<String, String> bad = new LinkedHashMap<>(e.metadata());
+    bad.put(Judge.MEMBERS, "two");
+    ex = assertThrows(IllegalArgumentException.class,
+        () -> Judge.fromTensors(new JudgeWeights.Tensors(e.values(), e.shapes(), bad)));
+    assertEquals(true, ex.getMessage().contains("'two'"), ex.getMessage());
   }
 }
