@@ -1,6 +1,7 @@
 package dev.unmasked.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -79,6 +80,30 @@ public final class Ops {
     return n.reshape(shape);
   }
 
+  /**
+   * {@code x * s}, safe on a gradient path. DJL's {@code NDArray.mul(Number)} and {@code div(Number)}
+   * wrap the number in a 0-d tensor over a Java direct buffer and close it right after the op, but
+   * autograd keeps that tensor for the backward pass: once the garbage collector frees the buffer,
+   * the backward pass reads freed memory and the gradient comes out wrong (off by a few percent,
+   * infinite or NaN) in whichever pass a collection happened to run — about 1 pass in 25 through
+   * the tiny UNet (docs/KNOWN_ISSUES.md). Here the scalar is a tensor libtorch owns.
+   */
+  public static NDArray mulScalar(NDArray x, double s) {
+    return x.mul(scalar(x, s));
+  }
+
+  /** {@code x / s}, safe on a gradient path (see {@link #mulScalar}). */
+  public static NDArray divScalar(NDArray x, double s) {
+    return x.div(scalar(x, s));
+  }
+
+  /** A 0-d tensor of {@code x}'s type holding {@code s}, in memory libtorch allocated and owns. */
+  static NDArray scalar(NDArray x, double s) {
+    NDArray filled = x.getManager().zeros(new Shape(), DataType.FLOAT64);
+    filled.addi(s); // in place into native memory; DJL's temporary for s is not kept by any graph
+    return filled.toType(x.getDataType(), false);
+  }
+
   public static NDArray silu(NDArray x) {
     return x.mul(x.getNDArrayInternal().sigmoid());
   }
@@ -90,7 +115,7 @@ public final class Ops {
 
   /** CLIP's quick_gelu: x * sigmoid(1.702 x). */
   public static NDArray quickGelu(NDArray x) {
-    return x.mul(x.mul(1.702).getNDArrayInternal().sigmoid());
+    return x.mul(mulScalar(x, 1.702).getNDArrayInternal().sigmoid());
   }
 
   /** Nearest-neighbour resize of [B, C, H, W] to [B, C, h, w], as F.interpolate(mode="nearest"). */

@@ -46,7 +46,7 @@ final class CLIPEncoderLayer {
     long d = x.getShape().get(2);
     long hd = d / heads;
     NDArray h = layerNorm1.forward(x);
-    NDArray q = qProj.forward(h).mul(1.0 / Math.sqrt(hd)); // transformers scales q first
+    NDArray q = Ops.mulScalar(qProj.forward(h), 1.0 / Math.sqrt(hd)); // transformers scales q first
     NDArray k = kProj.forward(h);
     NDArray v = vProj.forward(h);
     q = q.reshape(b, t, heads, hd).transpose(0, 2, 1, 3); // [B, H, T, hd]

@@ -97,7 +97,7 @@ public final class Attention {
     NDArray v = headsFirst(toV.forward(kv), b, t); // [B*heads, T, d]
     // Scale Q ([B*h, N, d]) rather than the scores ([B*h, N, T]): the same product, and at 4096
     // tokens the scores are 100x larger than Q.
-    q = q.mul(1.0 / Math.sqrt(dimHead));
+    q = Ops.mulScalar(q, 1.0 / Math.sqrt(dimHead));
     NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)); // [B*h, N, T]
     NDArray probs = Ops.softmaxLast(scores);
     if (observer != null && observer.wants(path)) {

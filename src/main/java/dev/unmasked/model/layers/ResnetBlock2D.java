@@ -55,6 +55,6 @@ public final class ResnetBlock2D {
     h = conv2.forward(Ops.silu(norm2.forward(h)));
     NDArray shortcut = convShortcut != null ? convShortcut.forward(x) : x;
     NDArray y = shortcut.add(h);
-    return outputScaleFactor == 1.0 ? y : y.div(outputScaleFactor);
+    return outputScaleFactor == 1.0 ? y : Ops.divScalar(y, outputScaleFactor);
   }
 }

@@ -1,5 +1,6 @@
 package dev.unmasked.model.vae;
 
+import dev.unmasked.nn.Ops;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -12,7 +13,7 @@ public record DiagonalGaussianDistribution(NDArray mean, NDArray logvar, NDArray
     long l = moments.getShape().get(1) / 2;
     NDArray mean = moments.get(":, 0:" + l);
     NDArray logvar = moments.get(":, " + l + ":").clip(-30.0, 20.0);
-    return new DiagonalGaussianDistribution(mean, logvar, logvar.mul(0.5).exp());
+    return new DiagonalGaussianDistribution(mean, logvar, Ops.mulScalar(logvar, 0.5).exp());
   }
 
   /** mean + std * noise, with noise ~ N(0,1) supplied by the caller's random source. */

@@ -1,5 +1,6 @@
 package dev.unmasked.toyworld.judge;
 
+import dev.unmasked.nn.Ops;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -208,7 +209,8 @@ public final class JudgeTrainer {
    * the maximum over cells (summed over the 10 shapes). Means over the batch.
    */
   static NDArray centerLoss(JudgeNet.Output out, Labels y) {
-    NDArray dense = bce(out.centers(), y.centers).sum(new int[] {1, 2, 3}).mean().div(CENTER_NORM);
+    NDArray dense = bce(out.centers(), y.centers).sum(new int[] {1, 2, 3}).mean();
+    dense = Ops.divScalar(dense, CENTER_NORM);
     return dense.add(bce(out.presence(), y.shapes).sum(new int[] {1}).mean());
   }
 
