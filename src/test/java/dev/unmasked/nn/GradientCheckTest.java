@@ -140,7 +140,7 @@ class GradientCheckTest {
       long hd = d / heads;
       NDArray qh = q.reshape(2, 6, heads, hd).transpose(0, 2, 1, 3);
       NDArray kh = k.reshape(2, 5, heads, hd).transpose(0, 2, 1, 3);
-      NDArray p = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(1 / Math.sqrt(hd)).softmax(-1);
+      NDArray p = Ops.mulScalar(qh.matMul(kh.transpose(0, 1, 3, 2)), 1 / Math.sqrt(hd)).softmax(-1);
       NDArray out = p.matMul(kh).transpose(0, 2, 1, 3).reshape(-1);
       return out.concat(p.reshape(-1), 0); // the output and the probabilities both get a loss
     };
