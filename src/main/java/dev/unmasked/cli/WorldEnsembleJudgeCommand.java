@@ -44,7 +44,7 @@ public final class WorldEnsembleJudgeCommand implements Callable<Integer> {
         throw new UserError("--out " + out + " is also an input; write the ensemble to a new file");
       }
       JudgeWeights.Tensors t = JudgeWeights.read(p);
-      if (t.metadata().containsKey(Judge.MEMBERS)) {
+      if (Judge.isEnsemble(t.metadata())) {
         throw new UserError(p + " is already an ensemble; pass the single judges it was made from");
       }
       try {

@@ -75,7 +75,7 @@ public final class WorldTrainJudgeCommand implements Callable<Integer> {
     if (init != null && !Files.isRegularFile(init)) {
       throw new UserError("--init " + init + " is not a file: pass a judge.safetensors or checkpoint.safetensors");
     }
-    if (init != null && JudgeWeights.read(init).metadata().containsKey(Judge.MEMBERS)) {
+    if (init != null && Judge.isEnsemble(JudgeWeights.readMetadata(init))) {
       throw new UserError("--init " + init + " is an ensemble of judges; start from one of the single judges it was made from");
     }
     JudgeTrainer.Config cfg = new JudgeTrainer.Config(seed, steps, batch, lr, renderThreads, checkpointEvery, 400,

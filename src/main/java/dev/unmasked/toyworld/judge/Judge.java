@@ -106,6 +106,11 @@ public final class Judge implements AutoCloseable {
     return nets.size();
   }
 
+  /** Whether weights with this metadata are an ensemble file (they carry {@link #MEMBERS}). */
+  public static boolean isEnsemble(Map<String, String> metadata) {
+    return metadata.containsKey(MEMBERS);
+  }
+
   /** The {@link #MEMBERS} count in {@code metadata}: 1 when absent, otherwise a positive integer. */
   static int members(Map<String, String> metadata) {
     String v = metadata.get(MEMBERS);

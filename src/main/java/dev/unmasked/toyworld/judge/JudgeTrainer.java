@@ -69,7 +69,7 @@ public final class JudgeTrainer {
     int startStep = 0;
     if (cfg.init() != null && !Files.exists(ckpt)) {
       JudgeWeights.Tensors t = JudgeWeights.read(cfg.init());
-      if (t.metadata().containsKey(Judge.MEMBERS)) {
+      if (Judge.isEnsemble(t.metadata())) {
         throw new IllegalArgumentException("--init " + cfg.init() + " is an ensemble of judges;"
             + " start from one of the single judges it was made from");
       }

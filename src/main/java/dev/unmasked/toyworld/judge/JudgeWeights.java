@@ -70,7 +70,7 @@ public final class JudgeWeights {
     meta.put(Judge.MEMBERS, Integer.toString(members.size()));
     for (int i = 0; i < members.size(); i++) {
       Tensors t = members.get(i);
-      if (t.metadata().containsKey(Judge.MEMBERS)) {
+      if (Judge.isEnsemble(t.metadata())) {
         throw new IllegalArgumentException("judge " + i + " is itself an ensemble; pass single judges");
       }
       String p = memberPrefix(i);
@@ -108,6 +108,13 @@ public final class JudgeWeights {
       throw new IllegalArgumentException("judge ensemble lacks member " + i + " (no tensors named '" + p + "*')");
     }
     return new Tensors(values, shapes, meta);
+  }
+
+  /** Reads only the metadata of a safetensors file (its header), not the tensors. */
+  public static Map<String, String> readMetadata(Path file) throws SafetensorsException {
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      return new LinkedHashMap<>(f.metadata());
+    }
   }
 
   /** Reads the judge shipped on the classpath (copied to a temporary file for the mapped reader). */
