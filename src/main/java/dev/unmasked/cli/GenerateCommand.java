@@ -1,6 +1,7 @@
 package dev.unmasked.cli;
 
 import dev.unmasked.UserError;
+import dev.unmasked.console.ProgressBar;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.unmasked.io.SafetensorsFile;

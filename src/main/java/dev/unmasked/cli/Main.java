@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       CrfCommand.class,
       WorldCommand.class,
       BenchCommand.class,
+      PretrainCommand.class,
     })
 public final class Main implements Runnable {
 

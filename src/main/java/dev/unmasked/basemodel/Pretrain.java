@@ -1,0 +1,79 @@
+package dev.unmasked.basemodel;
+
+import dev.unmasked.UserError;
+import dev.unmasked.io.SafetensorsException;
+import dev.unmasked.training.Checkpoint;
+import dev.unmasked.training.ThreadGovernor;
+import dev.unmasked.training.TrainLoop;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The {@code pretrain} command's work: the stages in order, each resumable. */
+public final class Pretrain {
+  private Pretrain() {}
+
+  /** Returns true when every requested stage finished (false: stopped by the time budget). */
+  public static boolean run(Path out, String stage, boolean resume, TrainLoop.Budget budget,
+      PretrainSettings s, PrintStream log) throws IOException {
+    Path ckpts = out.resolve("checkpoints");
+    boolean hasState = Files.isDirectory(ckpts) && Files.list(ckpts).findAny().isPresent();
+    if (hasState && !resume) {
+      throw new UserError(out + " already holds a pretraining run (" + ckpts + "); pass --resume to"
+          + " continue it, or choose another --out");
+    }
+    if (resume && !hasState) {
+      throw new UserError("--resume: " + out + " holds no checkpoints to resume from");
+    }
+    if (hasState) {
+      checkSettings(ckpts, s);
+    }
+    Files.createDirectories(out);
+    TrainLoop.Budget deadline = budget;
+    ThreadGovernor threads = ThreadGovernor.fromLauncher();
+    if (stage.equals("vae") || stage.equals("all")) {
+      if (!VaeStage.done(out)) {
+        VaeStage.run(out, s, deadline, threads, log);
+        if (!VaeStage.done(out)) {
+          return false;
+        }
+      } else if (stage.equals("vae")) {
+        log.println("vae: already trained in " + out.resolve("vae"));
+      }
+    }
+    if (stage.equals("unet") || stage.equals("all")) {
+      if (!VaeStage.done(out)) {
+        throw new UserError(out + " has no trained VAE yet; run --stage vae first");
+      }
+      return UNetStage.run(out, s, deadline, threads, log);
+    }
+    return true;
+  }
+
+  /** A resume must use the settings its checkpoints were written with. */
+  private static void checkSettings(Path ckpts, PretrainSettings s) throws IOException {
+    Map<String, String> want = s.asMetadata();
+    try (var files = Files.list(ckpts)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+        Map<String, String> have;
+        try (var sf = dev.unmasked.io.SafetensorsFile.open(f)) {
+          if (!Checkpoint.FORMAT.equals(sf.metadata().get("format"))) {
+            continue;
+          }
+          have = sf.metadata();
+        } catch (SafetensorsException e) {
+          throw new UserError(f + ": unreadable checkpoint (" + e.getMessage() + ")", e);
+        }
+        for (Map.Entry<String, String> e : want.entrySet()) {
+          String h = have.get(e.getKey());
+          if (h != null && !h.equals(e.getValue())) {
+            throw new UserError("--resume: " + f.getFileName() + " was written with " + e.getKey()
+                + " = " + h + ", this run asks for " + e.getValue() + "; resume with the same settings");
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.unmasked.basemodel;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every setting of a pretraining run. The defaults are the shipped model's (models/toyworld-sd/MODEL.md
+ * says how they were chosen). Stored in each checkpoint's metadata; a resume with other settings
+ * that change the run is refused.
+ *
+ * @param seed weights, noise and timesteps
+ * @param vaeSteps steps of the autoencoder with encoder and decoder trained
+ * @param decoderSteps further steps of the decoder alone, the encoder frozen
+ * @param vaeBatch images per autoencoder step
+ * @param vaeLr peak AdamW rate of the autoencoder (cosine decay, 10% floor)
+ * @param objectWeight loss weight of object pixels (background pixels weigh 1)
+ * @param klWeight KL weight relative to the per-pixel reconstruction loss summed over pixels (SD: 1e-6)
+ * @param unetSteps steps of the text encoder + UNet stage
+ * @param unetBatch samples per UNet step
+ * @param unetLr peak AdamW rate of the UNet stage (cosine decay, 10% floor)
+ * @param warmup warm-up steps of every stage
+ * @param captionDropout share of empty captions (classifier-free guidance)
+ * @param emaDecay EMA decay of the UNet-stage weights (what ships)
+ * @param evalEvery UNet steps between held-out evaluations (loss.csv rows)
+ * @param sampleEvery UNet steps between sample grids
+ * @param checkpointSeconds seconds between checkpoints
+ */
+public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int vaeBatch, double vaeLr,
+    double objectWeight, double klWeight, int unetSteps, int unetBatch, double unetLr, int warmup,
+    double captionDropout, double emaDecay, int evalEvery, int sampleEvery, int checkpointSeconds) {
+
+  public static PretrainSettings defaults() {
+    return new PretrainSettings(0, 2000, 1000, 16, 1e-3, 4.0, 1e-6, 12000, 32, 4e-4, 300, 0.1,
+        0.999, 250, 1000, 300);
+  }
+
+  /** The settings that define the run (a resume must match them), as checkpoint metadata. */
+  public Map<String, String> asMetadata() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("seed", Long.toString(seed));
+    m.put("vae_steps", Integer.toString(vaeSteps));
+    m.put("decoder_steps", Integer.toString(decoderSteps));
+    m.put("vae_batch", Integer.toString(vaeBatch));
+    m.put("vae_lr", Double.toString(vaeLr));
+    m.put("object_weight", Double.toString(objectWeight));
+    m.put("kl_weight", Double.toString(klWeight));
+    m.put("unet_steps", Integer.toString(unetSteps));
+    m.put("unet_batch", Integer.toString(unetBatch));
+    m.put("unet_lr", Double.toString(unetLr));
+    m.put("warmup", Integer.toString(warmup));
+    m.put("caption_dropout", Double.toString(captionDropout));
+    m.put("ema_decay", Double.toString(emaDecay));
+    return m;
+  }
+}

@@ -1,0 +1,242 @@
+package dev.unmasked.basemodel;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.unmasked.io.SafetensorsFile;
+import dev.unmasked.model.ConfigJson;
+import dev.unmasked.model.clip.CLIPTextModel;
+import dev.unmasked.model.unet.UNet2DConditionModel;
+import dev.unmasked.model.vae.AutoencoderKL;
+import dev.unmasked.model.vae.DiagonalGaussianDistribution;
+import dev.unmasked.nn.Params;
+import dev.unmasked.pipeline.LoadedModel;
+import dev.unmasked.scheduler.BetaSchedule;
+import dev.unmasked.tokenizer.CLIPTokenizer;
+import dev.unmasked.toyworld.Scene;
+import dev.unmasked.toyworld.SceneOptions;
+import dev.unmasked.toyworld.TrainingStream;
+import dev.unmasked.training.AdamW;
+import dev.unmasked.training.Checkpoint;
+import dev.unmasked.training.Ema;
+import dev.unmasked.training.LrSchedule;
+import dev.unmasked.training.ThreadGovernor;
+import dev.unmasked.training.TrainLoop;
+import dev.unmasked.training.TrainRng;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Stage {@code unet}: a small {@code CLIPTextModel} and the {@code UNet2DConditionModel} trained
+ * together from scratch on latents of the frozen VAE (posterior samples times scaling_factor,
+ * computed on the fly from fresh scenes), epsilon prediction under SD's scaled-linear schedule,
+ * captions dropped to "" for 10% of samples (classifier-free guidance). AdamW, EMA of the weights
+ * (what ships). Every {@code evalEvery} steps a {@code loss.csv} row: the held-out loss of the EMA
+ * weights per timestep bucket next to the data-mean baseline; every {@code sampleEvery} steps the
+ * EMA model is exported to the output folder and a sample grid drawn from it.
+ */
+final class UNetStage {
+  static final long FIRST_SCENE = 100_000_000L;
+  static final String TE = "text_encoder.";
+  static final String UNET = "unet.";
+
+  private UNetStage() {}
+
+  static boolean run(Path out, PretrainSettings s, TrainLoop.Budget deadline, ThreadGovernor threads,
+      PrintStream log) throws IOException {
+    Path ckpt = Files.createDirectories(out.resolve("checkpoints")).resolve("unet.safetensors");
+    ModelExport.writeTokenizer(out);
+    CLIPTokenizer tok = CLIPTokenizer.fromFolder(out.resolve("tokenizer"));
+    try (NDManager base = NDManager.newBaseManager();
+        SafetensorsFile vaeWeights = SafetensorsFile.open(out.resolve("vae/diffusion_pytorch_model.safetensors"))) {
+      AutoencoderKL vae = AutoencoderKL.load(ConfigJson.read(out.resolve("vae/config.json")), vaeWeights,
+          base, DataType.FLOAT32);
+      double scale = vae.config().scalingFactor();
+      CLIPTextModel te = new CLIPTextModel(ToyModelSpec.textEncoderConfig(),
+          Params.initialised(s.seed() + 10, base, DataType.FLOAT32));
+      UNet2DConditionModel unet = new UNet2DConditionModel(ToyModelSpec.unetConfig(),
+          Params.initialised(s.seed() + 11, base, DataType.FLOAT32));
+      Map<String, NDArray> params = new LinkedHashMap<>();
+      te.parameters().forEach((k, v) -> params.put(TE + k, v));
+      unet.parameters().forEach((k, v) -> params.put(UNET + k, v));
+      try (AdamW opt = new AdamW(AdamW.Config.defaults(), params);
+          Ema ema = new Ema(s.emaDecay(), params)) {
+        TrainLoop.Start start = TrainLoop.resume(ckpt, opt, ema, s.seed() + 3, log);
+        HeldOutSet held = HeldOutSet.build(vae, scale, base, 128, 32);
+        LossLog csv = LossLog.open(out.resolve("loss.csv"), start.step(), held.baseline());
+        int b = s.unetBatch();
+        BetaSchedule sched = Diffusion.schedule();
+        try (TrainingStream stream = new TrainingStream(FIRST_SCENE + start.step() * b,
+            SceneOptions.training(), 1, 4 * b)) {
+          TrainLoop.Step step = (i, rng) -> {
+            TrainingStream.Batch batch = stream.nextBatch(b);
+            NDArray z;
+            try (NDScope noGrad = new NDScope()) {
+              DiagonalGaussianDistribution post = vae.encode(base.create(batch.images(),
+                  new Shape(b, 3, Scene.CANVAS, Scene.CANVAS)));
+              z = post.sample(base.create(rng.gaussians((int) post.mean().size()), post.mean().getShape()))
+                  .mul(scale).stopGradient();
+              NDScope.unregister(z);
+            }
+            NDScope.register(z);
+            long[] t = new long[b];
+            List<String> caps = new ArrayList<>();
+            for (int k = 0; k < b; k++) {
+              t[k] = rng.nextInt(sched.size());
+              caps.add(rng.nextDouble() < s.captionDropout() ? "" : batch.captions().get(k));
+            }
+            NDArray eps = base.create(rng.gaussians((int) z.size()), z.getShape());
+            NDArray zt = Diffusion.addNoise(sched, z, eps, t);
+            NDArray ctx = Diffusion.encodeText(te, tok, base, caps);
+            NDArray pred = unet.forward(zt, base.create(t), ctx, null);
+            return Map.of(TrainLoop.TOTAL, pred.sub(eps).square().mean());
+          };
+          TrainLoop.Listener listener = new TrainLoop.Listener() {
+            double lossSum;
+            double normSum;
+            int n;
+
+            @Override
+            public void afterStep(long i, Map<String, Double> terms, double lr, double gradNorm) {
+              lossSum += terms.get(TrainLoop.TOTAL);
+              normSum += gradNorm;
+              n++;
+              long done = i + 1;
+              try {
+                if (done % s.evalEvery() == 0 || done == s.unetSteps()) {
+                  double[] h = evaluate(ema, params, held, tok, base);
+                  csv.row(done, lr, lossSum / n, normSum / n, h);
+                  lossSum = 0;
+                  normSum = 0;
+                  n = 0;
+                }
+                if (done % s.sampleEvery() == 0 || done == s.unetSteps()) {
+                  export(out, ema, params, done);
+                  samples(out, done, base);
+                }
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }
+          };
+          TrainLoop.Settings ts = new TrainLoop.Settings("unet", s.unetSteps(), b,
+              LrSchedule.cosine(s.unetLr(), s.warmup(), s.unetSteps(), 0.1), 1.0,
+              s.checkpointSeconds(), deadline, ckpt, s.asMetadata());
+          long done = TrainLoop.run(ts, opt, ema, start, step, listener, threads, log);
+          csv.close();
+          if (done < s.unetSteps()) {
+            export(out, ema, params, done);
+            return false;
+          }
+          log.println("unet: done; the model is in " + out);
+          return true;
+        }
+      }
+    }
+  }
+
+  /** Held-out MSE per bucket of the EMA weights. */
+  private static double[] evaluate(Ema ema, Map<String, NDArray> params, HeldOutSet held,
+      CLIPTokenizer tok, NDManager base) {
+    try (NDManager m = base.newSubManager()) {
+      Map<String, NDArray> w = ema.weights();
+      CLIPTextModel te = new CLIPTextModel(ToyModelSpec.textEncoderConfig(), sub(w, TE), m, DataType.FLOAT32);
+      UNet2DConditionModel unet = new UNet2DConditionModel(ToyModelSpec.unetConfig(), sub(w, UNET), m,
+          DataType.FLOAT32);
+      return held.modelLoss(te, unet, tok, m);
+    }
+  }
+
+  private static dev.unmasked.io.MapTensorSource sub(Map<String, NDArray> w, String prefix) {
+    Map<String, NDArray> part = new LinkedHashMap<>();
+    w.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        part.put(k.substring(prefix.length()), v);
+      }
+    });
+    return WeightFiles.source(part);
+  }
+
+  private static void export(Path out, Ema ema, Map<String, NDArray> params, long step) throws IOException {
+    Map<String, NDArray> te = new LinkedHashMap<>();
+    Map<String, NDArray> unet = new LinkedHashMap<>();
+    ema.weights().forEach((k, v) -> (k.startsWith(TE) ? te : unet)
+        .put(k.substring(k.startsWith(TE) ? TE.length() : UNET.length()), v));
+    ModelExport.writeTextAndUNet(out, te, unet, Map.of("step", Long.toString(step), "weights", "ema"));
+  }
+
+  private static void samples(Path out, long step, NDManager base) throws IOException {
+    try (NDManager m = base.newSubManager()) {
+      LoadedModel model = LoadedModel.load(out, m, DataType.FLOAT32);
+      Path dir = Files.createDirectories(out.resolve("samples"));
+      SampleGrid.write(model, SampleGrid.PROMPTS, 0, 25, 4.0,
+          dir.resolve(String.format(Locale.ROOT, "step-%06d.png", step)));
+    }
+  }
+
+  /** {@code loss.csv}: rows at evaluation steps; a resume drops rows past its checkpoint. */
+  static final class LossLog implements AutoCloseable {
+    private final Path file;
+    private final long t0 = System.nanoTime();
+    private final double[] baseline;
+    private final double secondsBefore;
+
+    private LossLog(Path file, double[] baseline, double secondsBefore) {
+      this.file = file;
+      this.baseline = baseline;
+      this.secondsBefore = secondsBefore;
+    }
+
+    static LossLog open(Path file, long resumedAt, double[] baseline) throws IOException {
+      List<String> keep = new ArrayList<>();
+      double secs = 0;
+      if (Files.exists(file)) {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          if (line.startsWith("step")) {
+            continue;
+          }
+          String[] f = line.split(",");
+          if (Long.parseLong(f[0]) <= resumedAt) {
+            keep.add(line);
+            secs = Double.parseDouble(f[1]);
+          }
+        }
+      }
+      StringBuilder head = new StringBuilder("step,seconds,lr,train_loss,grad_norm,heldout_all");
+      for (String b : HeldOutSet.bucketNames()) {
+        head.append(",heldout_").append(b).append(",baseline_").append(b);
+      }
+      List<String> lines = new ArrayList<>();
+      lines.add(head.toString());
+      lines.addAll(keep);
+      dev.unmasked.io.AtomicFile.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+      return new LossLog(file, baseline, secs);
+    }
+
+    void row(long step, double lr, double train, double norm, double[] heldout) throws IOException {
+      double all = 0;
+      for (double h : heldout) {
+        all += h / heldout.length;
+      }
+      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%d,%.1f,%.3e,%.5f,%.4f,%.5f", step,
+          secondsBefore + (System.nanoTime() - t0) / 1e9, lr, train, norm, all));
+      for (int i = 0; i < heldout.length; i++) {
+        sb.append(String.format(Locale.ROOT, ",%.5f,%.5f", heldout[i], baseline[i]));
+      }
+      Files.writeString(file, sb + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    @Override
+    public void close() {}
+  }
+}

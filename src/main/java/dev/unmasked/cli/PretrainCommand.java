@@ -1,0 +1,69 @@
+package dev.unmasked.cli;
+
+import dev.unmasked.UserError;
+import dev.unmasked.basemodel.Pretrain;
+import dev.unmasked.basemodel.PretrainSettings;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code unmasked pretrain}: trains the embedded toy-world model from a seed. */
+@Command(
+    name = "pretrain",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Train the embedded toy-world Stable Diffusion model from scratch (VAE, then text encoder +",
+      "UNet) on the toy world's training stream. Checkpoints every few minutes; --resume continues.",
+      "The output folder becomes a diffusers pipeline folder."
+    })
+public final class PretrainCommand implements Callable<Integer> {
+
+  @Option(names = "--out", required = true, description = "Output folder (checkpoints, loss.csv, samples, model).")
+  Path out;
+
+  @Option(names = "--stage", defaultValue = "all", description = "vae, unet or all (default: all, in order).")
+  String stage;
+
+  @Option(names = "--resume", description = "Continue the run in --out from its checkpoints.")
+  boolean resume;
+
+  @Option(names = "--minutes", defaultValue = "0", description = "Stop (with a checkpoint) after this many minutes; 0: no limit.")
+  double minutes;
+
+  @Option(names = "--seed", defaultValue = "0") long seed;
+  @Option(names = "--vae-steps") Integer vaeSteps;
+  @Option(names = "--decoder-steps") Integer decoderSteps;
+  @Option(names = "--vae-batch") Integer vaeBatch;
+  @Option(names = "--vae-lr") Double vaeLr;
+  @Option(names = "--unet-steps") Integer unetSteps;
+  @Option(names = "--unet-batch") Integer unetBatch;
+  @Option(names = "--unet-lr") Double unetLr;
+  @Option(names = "--warmup") Integer warmup;
+  @Option(names = "--eval-every") Integer evalEvery;
+  @Option(names = "--sample-every") Integer sampleEvery;
+  @Option(names = "--checkpoint-seconds") Integer checkpointSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!stage.equals("vae") && !stage.equals("unet") && !stage.equals("all")) {
+      throw new UserError("--stage " + stage + ": expected vae, unet or all");
+    }
+    if (minutes < 0) {
+      throw new UserError("--minutes must be >= 0, got " + minutes);
+    }
+    PretrainSettings d = PretrainSettings.defaults();
+    PretrainSettings s = new PretrainSettings(seed, or(vaeSteps, d.vaeSteps()),
+        or(decoderSteps, d.decoderSteps()), or(vaeBatch, d.vaeBatch()), or(vaeLr, d.vaeLr()),
+        d.objectWeight(), d.klWeight(), or(unetSteps, d.unetSteps()), or(unetBatch, d.unetBatch()),
+        or(unetLr, d.unetLr()), or(warmup, d.warmup()), d.captionDropout(), d.emaDecay(),
+        or(evalEvery, d.evalEvery()), or(sampleEvery, d.sampleEvery()),
+        or(checkpointSeconds, d.checkpointSeconds()));
+    return Pretrain.run(out, stage, resume,
+        dev.unmasked.training.TrainLoop.Budget.minutes(minutes), s, System.err) ? 0 : 3;
+  }
+
+  private static <T> T or(T v, T d) {
+    return v != null ? v : d;
+  }
+}
