@@ -20,19 +20,8 @@ final class Diffusion {
         "basemodel/scheduler.json"));
   }
 
-  /** {@code sqrt(acp[t]) z + sqrt(1 - acp[t]) eps} per sample; z, eps [B, ...]. */
   static NDArray addNoise(BetaSchedule sched, NDArray z, NDArray eps, long[] t) {
-    int b = t.length;
-    float[] a = new float[b];
-    float[] s = new float[b];
-    for (int i = 0; i < b; i++) {
-      float acp = sched.alphaCumprod((int) t[i]);
-      a[i] = (float) Math.sqrt(acp);
-      s[i] = (float) Math.sqrt(1 - acp);
-    }
-    NDManager m = z.getManager();
-    Shape col = new Shape(b, 1, 1, 1);
-    return z.mul(m.create(a, col)).add(eps.mul(m.create(s, col)));
+    return dev.unmasked.training.Noising.addNoise(sched, z, eps, t);
   }
 
   /** Token ids [B, 77] (int64) of the captions. */

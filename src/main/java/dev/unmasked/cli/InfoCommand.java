@@ -30,7 +30,7 @@ public final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path model = modelOptions.model;
+    Path model = modelOptions.resolve();
     if (!Files.exists(model)) {
       throw new UserError(model + ": no such model folder or file");
     }
@@ -47,7 +47,7 @@ public final class InfoCommand implements Callable<Integer> {
   }
 
   private void folder() throws SafetensorsException {
-    Path model = modelOptions.model;
+    Path model = modelOptions.resolve();
     ModelFolder f = ModelFolder.open(model);
     System.out.println("model: " + model.toAbsolutePath() + " (diffusers folder)");
     JsonObject te = f.config(ModelFolder.TEXT_ENCODER);
@@ -72,7 +72,7 @@ public final class InfoCommand implements Callable<Integer> {
   }
 
   private void singleFile() throws Exception {
-    Path model = modelOptions.model;
+    Path model = modelOptions.resolve();
     dev.unmasked.convert.SingleFileOptions opts =
         dev.unmasked.convert.SingleFileOptions.defaults().withConfigDir(modelOptions.configDir);
     try (SingleFileCheckpoint ck = SingleFileCheckpoint.open(model, opts)) {

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       WorldCommand.class,
       BenchCommand.class,
       PretrainCommand.class,
+      LearnCommand.class,
     })
 public final class Main implements Runnable {
 

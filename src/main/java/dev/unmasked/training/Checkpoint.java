@@ -25,6 +25,10 @@ public final class Checkpoint {
   private final Map<String, float[]> first = new LinkedHashMap<>();
   private final Map<String, float[]> second = new LinkedHashMap<>();
   private final Map<String, float[]> ema = new LinkedHashMap<>();
+  private final Map<String, State> state = new LinkedHashMap<>();
+
+  /** A trainer's own state tensor (masks, counters): stored as {@code state.NAME}. */
+  public record State(float[] values, long... shape) {}
 
   private Checkpoint(Path path, Map<String, String> metadata) {
     this.path = path;
@@ -34,6 +38,12 @@ public final class Checkpoint {
   /** Writes the state after {@code step} steps. {@code ema} may be null. */
   public static void save(Path file, long step, TrainRng rng, AdamW optimizer, Ema ema,
       Map<String, String> extra) throws SafetensorsException {
+    save(file, step, rng, optimizer, ema, extra, Map.of());
+  }
+
+  /** As above, with the trainer's own state tensors. */
+  public static void save(Path file, long step, TrainRng rng, AdamW optimizer, Ema ema,
+      Map<String, String> extra, Map<String, State> state) throws SafetensorsException {
     SafetensorsWriter w = new SafetensorsWriter();
     w.metadata("format", FORMAT);
     w.metadata("step", Long.toString(step));
@@ -53,6 +63,7 @@ public final class Checkpoint {
     if (ema != null) {
       put(w, "ema.", ema.weights());
     }
+    state.forEach((k, v) -> w.putF32("state." + k, v.values(), v.shape()));
     w.write(file);
   }
 
@@ -86,9 +97,14 @@ public final class Checkpoint {
           case "adam_m" -> c.first;
           case "adam_v" -> c.second;
           case "ema" -> c.ema;
+          case "state" -> null;
           default -> throw new SafetensorsException(file, "unexpected tensor group in '" + k + "'");
         };
-        target.put(name, f.floats(k));
+        if (target == null) {
+          c.state.put(name, new State(f.floats(k), f.info(k).shape()));
+        } else {
+          target.put(name, f.floats(k));
+        }
       }
       return c;
     }
@@ -114,6 +130,11 @@ public final class Checkpoint {
   /** The EMA weights, empty when the run had no EMA. */
   public Map<String, float[]> emaWeights() {
     return ema;
+  }
+
+  /** The trainer's own state tensors. */
+  public Map<String, State> state() {
+    return state;
   }
 
   /** A generator in the state it had when the checkpoint was written. */

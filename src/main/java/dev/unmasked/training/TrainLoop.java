@@ -32,13 +32,24 @@ public final class TrainLoop {
    * @param lr learning rate by step
    * @param clipNorm maximum global gradient norm, or 0 for none
    * @param checkpointSeconds seconds between checkpoints
+   * @param checkpointSteps also checkpoint every this many steps (0: by time only)
    * @param stop asked before each step with the steps done: true checkpoints and stops (a time
    *     budget, or a test's interruption)
    * @param checkpoint where the checkpoint goes
    * @param metadata stored in every checkpoint (settings, for a resume to check)
+   * @param state the trainer's own state for each checkpoint (masks, counters), or null
    */
   public record Settings(String label, long totalSteps, int batch, LrSchedule lr, double clipNorm,
-      double checkpointSeconds, Budget stop, Path checkpoint, Map<String, String> metadata) {}
+      double checkpointSeconds, long checkpointSteps, Budget stop, Path checkpoint,
+      Map<String, String> metadata, java.util.function.Supplier<Map<String, Checkpoint.State>> state) {
+
+    /** Checkpoints by time only, no trainer state. */
+    public Settings(String label, long totalSteps, int batch, LrSchedule lr, double clipNorm,
+        double checkpointSeconds, Budget stop, Path checkpoint, Map<String, String> metadata) {
+      this(label, totalSteps, batch, lr, clipNorm, checkpointSeconds, 0, stop, checkpoint, metadata,
+          null);
+    }
+  }
 
   /** One step's loss terms; the term named {@link #TOTAL} is differentiated. */
   @FunctionalInterface
@@ -82,7 +93,11 @@ public final class TrainLoop {
   }
 
   /** Where a run starts: step 0 with a fresh generator, or where a checkpoint left off. */
-  public record Start(long step, TrainRng rng) {}
+  public record Start(long step, TrainRng rng, Checkpoint checkpoint) {
+    public Start(long step, TrainRng rng) {
+      this(step, rng, null);
+    }
+  }
 
   private TrainLoop() {}
 
@@ -95,7 +110,7 @@ public final class TrainLoop {
     Checkpoint c = Checkpoint.read(checkpoint);
     c.restore(optimizer, ema);
     log.printf(Locale.ROOT, "resuming from %s at step %d%n", checkpoint, c.step());
-    return new Start(c.step(), c.rng());
+    return new Start(c.step(), c.rng(), c);
   }
 
   /** Runs from {@code start} to the total or the deadline; returns the number of steps done. */
@@ -157,8 +172,10 @@ public final class TrainLoop {
         lastThreads = System.nanoTime();
       }
       boolean end = done == s.totalSteps() || s.stop().exhausted(done);
-      if (end || System.nanoTime() - lastCkpt > s.checkpointSeconds() * 1e9) {
-        Checkpoint.save(s.checkpoint(), done, rng, optimizer, ema, s.metadata());
+      boolean byStep = s.checkpointSteps() > 0 && done % s.checkpointSteps() == 0;
+      if (end || byStep || System.nanoTime() - lastCkpt > s.checkpointSeconds() * 1e9) {
+        Checkpoint.save(s.checkpoint(), done, rng, optimizer, ema, s.metadata(),
+            s.state() == null ? Map.of() : s.state().get());
         lastCkpt = System.nanoTime();
         if (listener != null) {
           listener.afterCheckpoint(done);
