@@ -1,7 +1,5 @@
 package dev.unmasked.scheduler;
 
-import java.util.List;
-
 /**
  * DDIM sampling, mirroring diffusers 0.25.1 {@code DDIMScheduler} in float32 (as torch computes
  * it): {@code x_prev = sqrt(acp_prev) * x0 + sqrt(1 - acp_prev - std^2) * eps (+ std * noise)},
@@ -15,30 +13,14 @@ import java.util.List;
  * timestep_spacing} and {@code prediction_type} epsilon / v_prediction / sample; refuses
  * thresholding.
  */
-public final class DDIMScheduler implements Scheduler {
+public final class DDIMScheduler extends AbstractScheduler {
 
-  private final SchedulerConfig config;
-  private final BetaSchedule schedule;
-  private final float finalAlphaCumprod;
   private double eta;
-  private long[] timesteps = new long[0];
-  private int numInferenceSteps;
 
   public DDIMScheduler(SchedulerConfig config) {
-    this.config = config;
-    this.schedule = Discrete.betas(config);
-    Discrete.requireOneOf(
-        config,
-        "prediction_type",
-        config.predictionType(),
-        List.of("epsilon", "v_prediction", "sample"));
-    Discrete.refuse(
-        config,
-        config.thresholding(),
-        "thresholding",
-        "is true (dynamic thresholding, for pixel-space models), which is not supported;"
-            + " set it to false");
-    this.finalAlphaCumprod = config.setAlphaToOne() ? 1.0f : schedule.alphaCumprod(0);
+    super(SchedulerType.DDIM, config);
+    Discrete.requirePredictionType(config, "epsilon", "v_prediction", "sample");
+    Discrete.refuseThresholding(config);
   }
 
   /** Sets the noise weight eta (0 = deterministic DDIM, 1 = DDPM-like); kept across loops. */
@@ -53,98 +35,16 @@ public final class DDIMScheduler implements Scheduler {
     return eta;
   }
 
-  /** The training schedule (betas, alphas_cumprod, add_noise). */
-  public BetaSchedule schedule() {
-    return schedule;
-  }
-
   @Override
-  public String name() {
-    return SchedulerType.DDIM.shortName();
-  }
-
-  @Override
-  public String className() {
-    return SchedulerType.DDIM.className();
-  }
-
-  @Override
-  public SchedulerConfig config() {
-    return config;
-  }
-
-  @Override
-  public void setTimesteps(int n) {
-    Discrete.checkSteps(config, n);
-    this.numInferenceSteps = n;
-    this.timesteps = Discrete.checkRange(config, Discrete.ddimTimesteps(config, n), n);
-  }
-
-  @Override
-  public double[] timesteps() {
-    return Discrete.toDouble(timesteps);
-  }
-
-  @Override
-  public int numSteps() {
-    return timesteps.length;
-  }
-
-  @Override
-  public double timestepForModel(int i) {
-    Discrete.checkIndex(i, timesteps.length);
-    return timesteps[i];
-  }
-
-  @Override
-  public double initNoiseSigma() {
-    return 1.0;
-  }
-
-  @Override
-  public float[] scaleModelInput(float[] sample, int i) {
-    return sample;
-  }
-
-  @Override
-  public StepResult step(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
-    Discrete.checkIndex(i, timesteps.length);
-    Discrete.checkSameLength(modelOutput, sample);
-    int t = (int) timesteps[i];
-    int prevT = t - config.numTrainTimesteps() / numInferenceSteps;
+  StepResult stepAt(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
+    int t = timestep(i);
     float alphaProd = schedule.alphaCumprod(t);
-    float alphaProdPrev = prevT >= 0 ? schedule.alphaCumprod(prevT) : finalAlphaCumprod;
-    float betaProd = 1f - alphaProd;
-    float sqrtAlpha = (float) Math.sqrt(alphaProd);
-    float sqrtBeta = (float) Math.sqrt(betaProd);
+    float alphaProdPrev = prevAlphaCumprod(t, finalAlphaCumprod());
+    float[] predOriginal = predOriginalFromAlpha(modelOutput, sample, alphaProd);
+    float[] predEpsilon = predEpsilon(modelOutput, sample, alphaProd);
 
     int n = sample.length;
-    float[] predOriginal = new float[n];
-    float[] predEpsilon = new float[n];
-    for (int k = 0; k < n; k++) {
-      float s = sample[k];
-      float m = modelOutput[k];
-      switch (config.predictionType()) {
-        case "epsilon":
-          predOriginal[k] = (s - sqrtBeta * m) / sqrtAlpha;
-          predEpsilon[k] = m;
-          break;
-        case "sample":
-          predOriginal[k] = m;
-          predEpsilon[k] = (s - sqrtAlpha * m) / sqrtBeta;
-          break;
-        default: // v_prediction
-          predOriginal[k] = sqrtAlpha * s - sqrtBeta * m;
-          predEpsilon[k] = sqrtAlpha * m + sqrtBeta * s;
-      }
-    }
-    if (config.clipSample()) {
-      float r = (float) config.clipSampleRange();
-      for (int k = 0; k < n; k++) {
-        predOriginal[k] = Math.min(Math.max(predOriginal[k], -r), r);
-      }
-    }
-
+    float betaProd = 1f - alphaProd;
     float betaProdPrev = 1f - alphaProdPrev;
     float variance = (betaProdPrev / betaProd) * (1f - alphaProd / alphaProdPrev);
     float std = (float) eta * (float) Math.sqrt(variance);
@@ -161,5 +61,23 @@ public final class DDIMScheduler implements Scheduler {
       }
     }
     return new StepResult(prev, predOriginal);
+  }
+
+  /** diffusers' {@code pred_epsilon}, from the unclipped model output (as in 0.25.1). */
+  private float[] predEpsilon(float[] modelOutput, float[] sample, float alphaProd) {
+    if (config.predictionType().equals("epsilon")) {
+      return modelOutput;
+    }
+    boolean fromSample = config.predictionType().equals("sample");
+    float sqrtAlpha = (float) Math.sqrt(alphaProd);
+    float sqrtBeta = (float) Math.sqrt(1f - alphaProd);
+    float[] eps = new float[sample.length];
+    for (int k = 0; k < eps.length; k++) {
+      eps[k] =
+          fromSample
+              ? (sample[k] - sqrtAlpha * modelOutput[k]) / sqrtBeta
+              : sqrtAlpha * modelOutput[k] + sqrtBeta * sample[k]; // v_prediction
+    }
+    return eps;
   }
 }

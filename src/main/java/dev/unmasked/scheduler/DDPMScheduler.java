@@ -12,43 +12,23 @@ import java.util.List;
  * {@code variance_type} fixed_small, fixed_small_log and fixed_large, {@code clip_sample}, {@code
  * clip_sample_range}, {@code timestep_spacing}, {@code steps_offset} and {@code prediction_type}.
  */
-public final class DDPMScheduler implements Scheduler {
-
-  private final SchedulerConfig config;
-  private final BetaSchedule schedule;
-  private long[] timesteps;
-  private int numInferenceSteps;
+public final class DDPMScheduler extends AbstractScheduler {
 
   public DDPMScheduler(SchedulerConfig config) {
-    this.config = config;
-    this.schedule = Discrete.betas(config);
-    Discrete.requireOneOf(
-        config,
-        "prediction_type",
-        config.predictionType(),
-        List.of("epsilon", "v_prediction", "sample"));
+    super(SchedulerType.DDPM, config);
+    Discrete.requirePredictionType(config, "epsilon", "v_prediction", "sample");
     Discrete.requireOneOf(
         config,
         "variance_type",
         String.valueOf(config.varianceType()),
         List.of("fixed_small", "fixed_small_log", "fixed_large"));
-    Discrete.refuse(
-        config,
-        config.thresholding(),
-        "thresholding",
-        "is true (dynamic thresholding, for pixel-space models), which is not supported;"
-            + " set it to false");
+    Discrete.refuseThresholding(config);
     int n = config.numTrainTimesteps();
-    this.numInferenceSteps = n;
-    this.timesteps = new long[n];
+    double[] all = new double[n];
     for (int i = 0; i < n; i++) {
-      timesteps[i] = n - 1 - i;
+      all[i] = n - 1 - i;
     }
-  }
-
-  /** The training schedule (betas, alphas_cumprod). */
-  public BetaSchedule schedule() {
-    return schedule;
+    useLoop(all, n);
   }
 
   /**
@@ -65,90 +45,17 @@ public final class DDPMScheduler implements Scheduler {
   }
 
   @Override
-  public String name() {
-    return SchedulerType.DDPM.shortName();
-  }
-
-  @Override
-  public String className() {
-    return SchedulerType.DDPM.className();
-  }
-
-  @Override
-  public SchedulerConfig config() {
-    return config;
-  }
-
-  @Override
-  public void setTimesteps(int n) {
-    Discrete.checkSteps(config, n);
-    this.numInferenceSteps = n;
-    this.timesteps = Discrete.checkRange(config, Discrete.ddimTimesteps(config, n), n);
-  }
-
-  @Override
-  public double[] timesteps() {
-    return Discrete.toDouble(timesteps);
-  }
-
-  @Override
-  public int numSteps() {
-    return timesteps.length;
-  }
-
-  @Override
-  public double timestepForModel(int i) {
-    Discrete.checkIndex(i, timesteps.length);
-    return timesteps[i];
-  }
-
-  @Override
-  public double initNoiseSigma() {
-    return 1.0;
-  }
-
-  @Override
-  public float[] scaleModelInput(float[] sample, int i) {
-    return sample;
-  }
-
-  @Override
-  public StepResult step(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
-    Discrete.checkIndex(i, timesteps.length);
-    Discrete.checkSameLength(modelOutput, sample);
-    int t = (int) timesteps[i];
-    int prevT = t - config.numTrainTimesteps() / numInferenceSteps;
+  StepResult stepAt(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
+    int t = timestep(i);
     float alphaProd = schedule.alphaCumprod(t);
-    float alphaProdPrev = prevT >= 0 ? schedule.alphaCumprod(prevT) : 1.0f;
+    float alphaProdPrev = prevAlphaCumprod(t, 1.0f);
+    float[] predOriginal = predOriginalFromAlpha(modelOutput, sample, alphaProd);
+
+    int n = sample.length;
     float betaProd = 1f - alphaProd;
     float betaProdPrev = 1f - alphaProdPrev;
     float currentAlpha = alphaProd / alphaProdPrev;
     float currentBeta = 1f - currentAlpha;
-    float sqrtAlpha = (float) Math.sqrt(alphaProd);
-    float sqrtBeta = (float) Math.sqrt(betaProd);
-
-    int n = sample.length;
-    float[] predOriginal = new float[n];
-    for (int k = 0; k < n; k++) {
-      float s = sample[k];
-      float m = modelOutput[k];
-      switch (config.predictionType()) {
-        case "epsilon":
-          predOriginal[k] = (s - sqrtBeta * m) / sqrtAlpha;
-          break;
-        case "sample":
-          predOriginal[k] = m;
-          break;
-        default: // v_prediction
-          predOriginal[k] = sqrtAlpha * s - sqrtBeta * m;
-      }
-    }
-    if (config.clipSample()) {
-      float r = (float) config.clipSampleRange();
-      for (int k = 0; k < n; k++) {
-        predOriginal[k] = Math.min(Math.max(predOriginal[k], -r), r);
-      }
-    }
     float originalCoeff = ((float) Math.sqrt(alphaProdPrev) * currentBeta) / betaProd;
     float currentCoeff = (float) Math.sqrt(currentAlpha) * betaProdPrev / betaProd;
     float[] prev = new float[n];

@@ -18,28 +18,20 @@ import java.util.List;
  * zero}, from later diffusers versions, which ends on the x0 prediction). Refuses the SDE and
  * non-++ variants, order 3, Lu lambdas, learned variance and thresholding.
  */
-public final class DPMSolverMultistepScheduler implements Scheduler {
+public final class DPMSolverMultistepScheduler extends AbstractScheduler {
 
-  private final SchedulerConfig config;
   private final float[] trainSigmas;
   private final float[] lambdas;
   private final int solverOrder;
   private final boolean heun;
-  private long[] timesteps = new long[0];
   private float[] sigmas = new float[0];
   // Per-loop state, reset by setTimesteps: x0 predictions of the last solverOrder steps.
   private float[][] modelOutputs;
   private int lowerOrderNums;
-  private int stepIndex;
 
   public DPMSolverMultistepScheduler(SchedulerConfig config) {
-    this.config = config;
-    BetaSchedule schedule = Discrete.betas(config);
-    Discrete.requireOneOf(
-        config,
-        "prediction_type",
-        config.predictionType(),
-        List.of("epsilon", "v_prediction", "sample"));
+    super(SchedulerType.DPMPP_2M, config);
+    Discrete.requirePredictionType(config, "epsilon", "v_prediction", "sample");
     // diffusers maps deis to dpmsolver++, and logrho/bh1/bh2 to midpoint.
     Discrete.requireOneOf(
         config, "algorithm_type", config.algorithmType(), List.of("dpmsolver++", "deis"));
@@ -59,13 +51,8 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         config.varianceType() != null,
         "variance_type",
         "is '" + config.varianceType() + "'; learned variance is not supported, use null");
-    Discrete.refuse(
-        config,
-        config.thresholding(),
-        "thresholding",
-        "is true (dynamic thresholding, for pixel-space models), which is not supported;"
-            + " set it to false");
-    this.trainSigmas = EulerDiscreteScheduler.trainingSigmas(schedule);
+    Discrete.refuseThresholding(config);
+    this.trainSigmas = trainingSigmas();
     this.lambdas = new float[trainSigmas.length];
     for (int t = 0; t < lambdas.length; t++) {
       float a = schedule.alphaCumprod(t);
@@ -77,23 +64,12 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   @Override
-  public String name() {
-    return SchedulerType.DPMPP_2M.shortName();
+  boolean multistep() {
+    return true;
   }
 
   @Override
-  public String className() {
-    return SchedulerType.DPMPP_2M.className();
-  }
-
-  @Override
-  public SchedulerConfig config() {
-    return config;
-  }
-
-  @Override
-  public void setTimesteps(int n) {
-    Discrete.checkSteps(config, n);
+  double[] planLoop(int n) {
     int numTrain = config.numTrainTimesteps();
     int last = numTrain - clippedIndex();
     long[] ts;
@@ -147,15 +123,15 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     if (config.finalSigmasType().equals("zero")) {
       finalSigma = 0f;
     }
+    Discrete.checkRange(config, ts, n);
     this.sigmas = new float[sig.length + 1];
     for (int i = 0; i < sig.length; i++) {
       sigmas[i] = (float) sig[i];
     }
     sigmas[sig.length] = finalSigma;
-    this.timesteps = Discrete.checkRange(config, ts, n);
     this.modelOutputs = new float[solverOrder][];
     this.lowerOrderNums = 0;
-    this.stepIndex = 0;
+    return Discrete.toDouble(ts);
   }
 
   /** {@code searchsorted(flip(lambda_t), lambda_min_clipped)}: 0 unless clipping is configured. */
@@ -170,47 +146,14 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     return count;
   }
 
-  @Override
-  public double[] timesteps() {
-    return Discrete.toDouble(timesteps);
-  }
-
   /** The loop's sigmas, float32, {@code numSteps() + 1} entries (a copy). */
   public float[] sigmas() {
     return sigmas.clone();
   }
 
   @Override
-  public int numSteps() {
-    return timesteps.length;
-  }
-
-  @Override
-  public double timestepForModel(int i) {
-    Discrete.checkIndex(i, timesteps.length);
-    return timesteps[i];
-  }
-
-  @Override
-  public double initNoiseSigma() {
-    return 1.0;
-  }
-
-  @Override
-  public float[] scaleModelInput(float[] sample, int i) {
-    return sample;
-  }
-
-  @Override
-  public StepResult step(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
-    Discrete.checkIndex(i, timesteps.length);
-    Discrete.checkSameLength(modelOutput, sample);
-    if (i != stepIndex) {
-      throw new IllegalStateException(
-          "DPM-Solver steps must run in order: expected step " + stepIndex + ", got " + i
-              + " (call setTimesteps to start a new loop)");
-    }
-    int len = timesteps.length;
+  StepResult stepAt(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
+    int len = numSteps();
     boolean lowerOrderFinal =
         i == len - 1
             && (config.eulerAtFinal()
@@ -226,7 +169,6 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     if (lowerOrderNums < solverOrder) {
       lowerOrderNums++;
     }
-    stepIndex++;
     return new StepResult(prev, null);
   }
 

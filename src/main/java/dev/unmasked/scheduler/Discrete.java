@@ -17,6 +17,20 @@ final class Discrete {
     }
   }
 
+  static void requirePredictionType(SchedulerConfig c, String... allowed) {
+    requireOneOf(c, "prediction_type", c.predictionType(), List.of(allowed));
+  }
+
+  /** Dynamic thresholding (diffusers' option for pixel-space models) is not implemented. */
+  static void refuseThresholding(SchedulerConfig c) {
+    refuse(
+        c,
+        c.thresholding(),
+        "thresholding",
+        "is true (dynamic thresholding, for pixel-space models), which is not supported;"
+            + " set it to false");
+  }
+
   static void refuse(SchedulerConfig c, boolean set, String key, String why) {
     if (set) {
       throw c.error(key, why);

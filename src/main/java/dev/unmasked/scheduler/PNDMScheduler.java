@@ -17,51 +17,30 @@ import java.util.List;
  * prediction_type} epsilon / v_prediction. The Runge-Kutta warm-up ({@code skip_prk_steps =
  * false}) is refused.
  */
-public final class PNDMScheduler implements Scheduler {
+public final class PNDMScheduler extends AbstractScheduler {
 
-  private final SchedulerConfig config;
-  private final BetaSchedule schedule;
-  private final float finalAlphaCumprod;
-  private long[] timesteps = new long[0];
-  private int numInferenceSteps;
-  // Per-loop state, reset by setTimesteps.
+  // Per-loop state, reset by setTimesteps. Steps come in order, so the loop index is the counter.
   private final List<float[]> ets = new ArrayList<>();
-  private int counter;
   private float[] curSample;
 
   public PNDMScheduler(SchedulerConfig config) {
-    this.config = config;
-    this.schedule = Discrete.betas(config);
-    Discrete.requireOneOf(
-        config, "prediction_type", config.predictionType(), List.of("epsilon", "v_prediction"));
+    super(SchedulerType.PNDM, config);
+    Discrete.requirePredictionType(config, "epsilon", "v_prediction");
     Discrete.refuse(
         config,
         !config.skipPrkSteps(),
         "skip_prk_steps",
         "is false (or missing, whose PNDMScheduler default is false): the Runge-Kutta warm-up is"
             + " not supported; set \"skip_prk_steps\": true as Stable Diffusion configs do");
-    this.finalAlphaCumprod = config.setAlphaToOne() ? 1.0f : schedule.alphaCumprod(0);
   }
 
   @Override
-  public String name() {
-    return SchedulerType.PNDM.shortName();
+  boolean multistep() {
+    return true;
   }
 
   @Override
-  public String className() {
-    return SchedulerType.PNDM.className();
-  }
-
-  @Override
-  public SchedulerConfig config() {
-    return config;
-  }
-
-  @Override
-  public void setTimesteps(int n) {
-    Discrete.checkSteps(config, n);
-    this.numInferenceSteps = n;
+  double[] planLoop(int n) {
     long[] asc = Discrete.checkRange(config, ascendingTimesteps(n), n);
     // PLMS order: all but the last, the second-to-last again, then the last; reversed.
     List<Long> plms = new ArrayList<>();
@@ -72,13 +51,13 @@ public final class PNDMScheduler implements Scheduler {
       plms.add(asc[asc.length - 2]);
     }
     plms.add(asc[asc.length - 1]);
-    this.timesteps = new long[plms.size()];
+    double[] timesteps = new double[plms.size()];
     for (int i = 0; i < timesteps.length; i++) {
       timesteps[i] = plms.get(plms.size() - 1 - i);
     }
     ets.clear();
-    counter = 0;
     curSample = null;
+    return timesteps;
   }
 
   private long[] ascendingTimesteps(int n) {
@@ -111,44 +90,11 @@ public final class PNDMScheduler implements Scheduler {
   }
 
   @Override
-  public double[] timesteps() {
-    return Discrete.toDouble(timesteps);
-  }
-
-  @Override
-  public int numSteps() {
-    return timesteps.length;
-  }
-
-  @Override
-  public double timestepForModel(int i) {
-    Discrete.checkIndex(i, timesteps.length);
-    return timesteps[i];
-  }
-
-  @Override
-  public double initNoiseSigma() {
-    return 1.0;
-  }
-
-  @Override
-  public float[] scaleModelInput(float[] sample, int i) {
-    return sample;
-  }
-
-  @Override
-  public StepResult step(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
-    Discrete.checkIndex(i, timesteps.length);
-    Discrete.checkSameLength(modelOutput, sample);
-    if (i != counter) {
-      throw new IllegalStateException(
-          "PNDM steps must run in order: expected step " + counter + ", got " + i
-              + " (call setTimesteps to start a new loop)");
-    }
-    int ratio = config.numTrainTimesteps() / numInferenceSteps;
-    long t = timesteps[i];
-    long prevT = t - ratio;
-    if (counter != 1) {
+  StepResult stepAt(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
+    int ratio = stepRatio();
+    int t = timestep(i);
+    int prevT = t - ratio;
+    if (i != 1) {
       while (ets.size() > 3) {
         ets.remove(0);
       }
@@ -161,10 +107,10 @@ public final class PNDMScheduler implements Scheduler {
     float[] combined = new float[n];
     float[] x = sample;
     int e = ets.size();
-    if (e == 1 && counter == 0) {
+    if (e == 1 && i == 0) {
       System.arraycopy(modelOutput, 0, combined, 0, n);
       curSample = sample.clone();
-    } else if (e == 1 && counter == 1) {
+    } else if (e == 1 && i == 1) {
       float[] e1 = ets.get(0);
       for (int k = 0; k < n; k++) {
         combined[k] = (modelOutput[k] + e1[k]) / 2f;
@@ -194,15 +140,13 @@ public final class PNDMScheduler implements Scheduler {
         combined[k] = w * (55f * e1[k] - 59f * e2[k] + 37f * e3[k] - 9f * e4[k]);
       }
     }
-    float[] prev = prevSample(x, (int) t, (int) prevT, combined);
-    counter++;
-    return new StepResult(prev, null);
+    return new StepResult(prevSample(x, t, prevT, combined), null);
   }
 
   /** diffusers {@code _get_prev_sample}: formula (9) of the PNDM paper, in float32. */
   private float[] prevSample(float[] sample, int t, int prevT, float[] modelOutput) {
     float alphaProd = schedule.alphaCumprod(t);
-    float alphaProdPrev = prevT >= 0 ? schedule.alphaCumprod(prevT) : finalAlphaCumprod;
+    float alphaProdPrev = prevT >= 0 ? schedule.alphaCumprod(prevT) : finalAlphaCumprod();
     float betaProd = 1f - alphaProd;
     float betaProdPrev = 1f - alphaProdPrev;
     int n = sample.length;
