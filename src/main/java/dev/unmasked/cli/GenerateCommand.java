@@ -1,6 +1,12 @@
 package dev.unmasked.cli;
 
 import dev.unmasked.UserError;
+import dev.unmasked.adapters.Embedding;
+import dev.unmasked.adapters.EmbeddingFiles;
+import dev.unmasked.adapters.Embeddings;
+import dev.unmasked.adapters.Lora;
+import dev.unmasked.adapters.LoraFiles;
+import dev.unmasked.adapters.LoraWeights;
 import dev.unmasked.console.ProgressBar;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -65,13 +71,28 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--save-latents", description = "write the final latents [N,4,h,w] here")
   Path saveLatents;
 
+  @Option(names = "--embeddings", paramLabel = "FILE[=TOKEN]",
+      description = "textual-inversion embedding (diffusers learned_embeds, A1111/kohya "
+          + "emb_params .safetensors, A1111 .pt); repeatable. =TOKEN names its prompt word "
+          + "(default: the file's token, or the file name for A1111 files)")
+  List<String> embeddings = new ArrayList<>();
+
+  @Option(names = "--lora", paramLabel = "FILE",
+      description = "LoRA .safetensors (kohya, diffusers or PEFT naming) merged into the weights; "
+          + "repeatable")
+  List<Path> loras = new ArrayList<>();
+
+  @Option(names = "--lora-scale", paramLabel = "S",
+      description = "strength of every --lora (default 1.0 = as trained)")
+  Double loraScale;
+
   @Option(names = "--out", defaultValue = "image.png",
       description = "PNG path; with several images -0, -1, ... is added before .png")
   Path out;
 
   @Override
   public Integer call() throws Exception {
-    Path model = modelOptions.model;
+    Path model = modelOptions.resolve();
     Path configDir = modelOptions.configDir;
     long t0 = System.nanoTime();
     if (numImages < 1) {
@@ -88,8 +109,32 @@ public final class GenerateCommand implements Callable<Integer> {
       checkWritableFolder(saveLatents, "--save-latents");
     }
     float[] init = initLatents == null ? null : readInitLatents(initLatents);
+    if (loraScale != null && (loras.isEmpty() || !Double.isFinite(loraScale))) {
+      throw new UserError("--lora-scale " + loraScale + ": " + (loras.isEmpty()
+          ? "give the LoRA with --lora FILE" : "must be a finite number"));
+    }
+    // Read the adapter files before the model, so a bad file fails fast.
+    List<Embedding> embeds = readEmbeddings(embeddings);
+    List<LoraWeights> loraWeights = new ArrayList<>();
+    for (Path p : loras) {
+      loraWeights.add(LoraFiles.read(p));
+    }
     try (NDManager m = NDManager.newBaseManager()) {
       LoadedModel lm = LoadedModel.load(model, configDir, m, DataType.FLOAT32);
+      for (Embeddings.Added a : Embeddings.apply(lm, embeds)) {
+        String t = a.embedding().token();
+        System.err.println("embedding '" + t + "' (" + a.tokens().size() + " vector(s)) from "
+            + a.embedding().describe());
+        if (!prompt.contains(t) && !negativePrompt.contains(t)) {
+          System.err.println("warning: the prompt does not use the embedding's token '" + t + "'");
+        }
+      }
+      double strength = loraScale == null ? 1.0 : loraScale;
+      Lora.mergeAll(lm, loraWeights, strength);
+      for (LoraWeights lw : loraWeights) {
+        System.err.println("LoRA " + lw.source() + ": " + lw.modules().size()
+            + " module(s) merged at scale " + strength);
+      }
       Scheduler sch;
       try {
         sch = Schedulers.fromConfig(lm.schedulerConfig(), scheduler);
@@ -105,13 +150,19 @@ public final class GenerateCommand implements Callable<Integer> {
       }
       GenerationRequest req = new GenerationRequest(prompt, negativePrompt, steps, guidance, h, w,
           numImages, seed, init);
+      // Multi-vector embeddings need "<tok>" spelled "<tok> <tok>_1 ..." (diffusers'
+      // maybe_convert_prompt); the PNG keeps the prompt as the user wrote it.
+      GenerationRequest run = new GenerationRequest(
+          Embeddings.convertPrompt(lm.tokenizer(), prompt),
+          Embeddings.convertPrompt(lm.tokenizer(), negativePrompt), steps, guidance, h, w,
+          numImages, seed, init);
       StableDiffusionPipeline pipe = new StableDiffusionPipeline(lm, sch);
       double loadSec = (System.nanoTime() - t0) / 1e9;
       ProgressBar bar = new ProgressBar("denoising", steps, System.err);
       long g0 = System.nanoTime();
       StableDiffusionPipeline.Result res;
       try {
-        res = pipe.generate(req, (done, total, latents) -> {
+        res = pipe.generate(run, (done, total, latents) -> {
           bar.setTotal(total);
           bar.update(done);
         });
@@ -140,6 +191,28 @@ public final class GenerateCommand implements Callable<Integer> {
           seed, loadSec, genSec, genSec / Math.max(1, steps), written);
     }
     return 0;
+  }
+
+  /** {@code FILE} or {@code FILE=TOKEN}; an existing file whose name holds '=' is taken whole. */
+  static List<Embedding> readEmbeddings(List<String> specs) {
+    List<Embedding> out = new ArrayList<>();
+    for (String spec : specs) {
+      Path file = Path.of(spec);
+      String token = null;
+      int eq = spec.lastIndexOf('=');
+      if (!Files.exists(file) && eq > 0) {
+        file = Path.of(spec.substring(0, eq));
+        token = spec.substring(eq + 1);
+        if (token.isEmpty()) {
+          throw new UserError("--embeddings " + spec + ": the token after '=' is empty");
+        }
+      }
+      if (!Files.isRegularFile(file)) {
+        throw new UserError("--embeddings " + spec + ": no such file " + file);
+      }
+      out.addAll(EmbeddingFiles.read(file, token));
+    }
+    return out;
   }
 
   static Path indexed(Path p, int i) {

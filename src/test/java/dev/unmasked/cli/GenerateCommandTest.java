@@ -145,4 +145,45 @@ class GenerateCommandTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("warning") && r.err().contains("the end part"), r.err());
   }
+
+  @Test
+  void runsWithAnEmbeddingAndALora() throws Exception {
+    Path png = tmp.resolve("tok.png");
+    Run r = run("generate", "--model", Golden.path("tiny-sd").toString(), "--prompt",
+        "a photo of <tok> on the beach", "--negative-prompt", "<tok>", "--steps", "2",
+        "--height", "8", "--width", "8", "--embeddings",
+        Golden.path("interop/ti/a1111_embedding.pt") + "=<tok>", "--lora",
+        Golden.path("interop/lora/lora_kohya.safetensors").toString(), "--lora-scale", "0.5",
+        "--out", png.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.size(png) > 0);
+    String params = PngImages.readText(png).get("parameters");
+    assertTrue(params.startsWith("a photo of <tok> on the beach\nNegative prompt: <tok>\n"),
+        "the PNG keeps the prompt as written: " + params);
+  }
+
+  @Test
+  void aWrongWidthEmbeddingExits2WithOneLine() throws Exception {
+    Path wide = tmp.resolve("wide.safetensors");
+    dev.unmasked.adapters.EmbeddingFiles.writeDiffusers(wide,
+        java.util.Map.of("<wide>", new float[1][768]));
+    Path png = tmp.resolve("x.png");
+    Run r = run("generate", "--model", Golden.path("tiny-sd").toString(), "--prompt",
+        "a <wide> cat", "--steps", "1", "--embeddings", wide.toString(), "--out", png.toString());
+    assertEquals(2, r.code(), r.err());
+    String err = r.err().strip();
+    assertEquals(1, err.lines().count(), err);
+    assertTrue(err.startsWith("error: ") && err.contains("768") && err.contains("32")
+        && err.contains(wide.toString()), err);
+    assertFalse(Files.exists(png));
+
+    Run noFile = run("generate", "--model", Golden.path("tiny-sd").toString(), "--prompt", "x",
+        "--lora", tmp.resolve("none.safetensors").toString(), "--out", png.toString());
+    assertEquals(2, noFile.code());
+    assertTrue(noFile.err().contains("none.safetensors"), noFile.err());
+    Run scaleAlone = run("generate", "--model", Golden.path("tiny-sd").toString(), "--prompt",
+        "x", "--lora-scale", "0.5", "--out", png.toString());
+    assertEquals(2, scaleAlone.code());
+    assertTrue(scaleAlone.err().contains("--lora"), scaleAlone.err());
+  }
 }
