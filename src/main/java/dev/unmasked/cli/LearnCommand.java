@@ -96,6 +96,7 @@ public final class LearnCommand implements Callable<Integer> {
   @Option(names = "--gt", paramLabel = "DIR", description = "Toy-world ground truth (scene.json + masks) for the images.") Path gt;
   @Option(names = "--prior-preservation", description = "Not built yet.") boolean prior;
   @Option(names = "--minutes", defaultValue = "0", description = "Stop with a checkpoint after this many minutes.") double minutes;
+  @Option(names = "--stop-after", paramLabel = "STEPS", description = "Stop with a checkpoint after this many steps (as if interrupted; --resume continues).") Long stopAfter;
 
   @Override
   public Integer call() throws Exception {
@@ -144,9 +145,13 @@ public final class LearnCommand implements Callable<Integer> {
       runJson.addProperty("unmasked_version", String.valueOf(Main.class.getPackage().getImplementationVersion()));
       runJson.addProperty("djl_version", "0.36.0");
       runJson.addProperty("libtorch_version", "2.7.1");
-      run.open(resume != null, runJson);
       ConceptLearner learner = new ConceptLearner(model, ims, concepts, o, run, System.err);
-      ConceptLearner.Result r = learner.learn(m, TrainLoop.Budget.minutes(minutes));
+      learner.prepare(m); // checks the tokens and initializers before anything is written
+      run.open(resume != null, runJson);
+      TrainLoop.Budget time = TrainLoop.Budget.minutes(minutes);
+      TrainLoop.Budget budget = stopAfter == null ? time
+          : done -> done >= stopAfter || time.exhausted(done);
+      ConceptLearner.Result r = learner.learn(m, budget);
       if (r == null) {
         return 3;
       }

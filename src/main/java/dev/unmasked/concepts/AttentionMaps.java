@@ -28,6 +28,11 @@ final class AttentionMaps implements AttentionObserver {
    * @param sides resolutions (map sides) to read, e.g. 16 and 8
    */
   AttentionMaps(NDManager m, int[][] positions, int k, List<Integer> sides, boolean includeMid) {
+    this(m, positions, k, sides, includeMid, ai.djl.ndarray.types.DataType.FLOAT32);
+  }
+
+  AttentionMaps(NDManager m, int[][] positions, int k, List<Integer> sides, boolean includeMid,
+      ai.djl.ndarray.types.DataType dtype) {
     this.sides = sides;
     this.includeMid = includeMid;
     this.target = sides.stream().mapToInt(Integer::intValue).max().orElseThrow();
@@ -41,7 +46,8 @@ final class AttentionMaps implements AttentionObserver {
         }
       }
     }
-    this.select = m.create(sel, new Shape(b, 77, k));
+    NDArray selection = m.create(sel, new Shape(b, 77, k));
+    this.select = dtype == selection.getDataType() ? selection : selection.toType(dtype, false);
   }
 
   @Override

@@ -78,13 +78,20 @@ public final class ConceptLearner {
   /** The trained rows [K, D] (one per concept, in order). */
   public record Result(float[][] embeddings, int dim) {}
 
-  public Result learn(NDManager base, TrainLoop.Budget budget) throws IOException {
-    // 1. Tokens and their starting rows.
+  /** Tokens and their starting rows; the images' latents (and their mirror images), once. */
+  public void prepare(NDManager base) {
+    if (estimator != null) {
+      return;
+    }
     NDArray rows = TokenInit.rows(model, concepts, tokenIds, base, log);
     model.textEncoder().setExtraTokens(rows);
-    // 2. Latents of each image and its mirror image, once.
     encodeImages(base);
     estimator = new MaskEstimator(model, o, schedule);
+  }
+
+  public Result learn(NDManager base, TrainLoop.Budget budget) throws IOException {
+    prepare(base);
+    NDArray rows = model.textEncoder().extraTokens();
     run.setValidationPrompts(o.validationPrompts().isEmpty()
         ? ConceptSamples.defaultPrompts(concepts, o) : o.validationPrompts());
     Map<String, NDArray> trained = Map.of("token_embeddings", rows);
@@ -152,10 +159,11 @@ public final class ConceptLearner {
       float[][] both = new float[2][];
       for (int f = 0; f < 2; f++) {
         try (NDScope scope = new NDScope()) {
-          NDArray x = base.create(im.chw(f == 1), new Shape(1, 3, im.size(), im.size()));
+          NDArray x = cast(base.create(im.chw(f == 1), new Shape(1, 3, im.size(), im.size())),
+              model.textEncoder().extraTokens().getDataType());
           NDArray z = model.vae().encode(x).mode().mul(scale);
           latentShape = z.getShape().slice(1).getShape();
-          both[f] = z.toFloatArray();
+          both[f] = z.toType(DataType.FLOAT32, false).toFloatArray();
         }
       }
       latents.add(both);
@@ -207,6 +215,7 @@ public final class ConceptLearner {
   /** One training step's losses: union sampling, masked diffusion loss, cross-attention loss. */
   Map<String, NDArray> losses(long step, TrainRng rng) {
     NDManager m = model.textEncoder().extraTokens().getManager();
+    DataType dt = model.textEncoder().extraTokens().getDataType();
     int b = o.batch();
     int d = latents.get(0)[0].length;
     float[] z = new float[b * d];
@@ -237,8 +246,8 @@ public final class ConceptLearner {
       kmax = Math.max(kmax, k);
     }
     Shape shape = new Shape(b, latentShape[0], latentShape[1], latentShape[2]);
-    NDArray z0 = m.create(z, shape);
-    NDArray eps = m.create(rng.gaussians(b * d), shape);
+    NDArray z0 = cast(m.create(z, shape), dt);
+    NDArray eps = cast(m.create(rng.gaussians(b * d), shape), dt);
     NDArray zt = Noising.addNoise(schedule, z0, eps, t);
     NDArray target = vPrediction ? Noising.velocity(schedule, z0, eps, t) : eps;
     NDArray ctx = Prompts.encode(model, m, prompts);
@@ -251,7 +260,7 @@ public final class ConceptLearner {
           pos[i][j] = Prompts.position(model, prompts.get(i), tokenIds[chosen.get(i).get(j)]);
         }
       }
-      maps = new AttentionMaps(m, pos, kmax, o.attnResolutions(), o.attnMid());
+      maps = new AttentionMaps(m, pos, kmax, o.attnResolutions(), o.attnMid(), dt);
     }
     NDArray pred = model.unet().forward(zt, m.create(t), ctx, maps);
     Map<String, NDArray> out = new LinkedHashMap<>();
@@ -270,7 +279,7 @@ public final class ConceptLearner {
         float[] f = (flips[i] ? u.flipped() : u).toFloats();
         System.arraycopy(f, 0, union, i * h * w, h * w);
       }
-      NDArray mask = m.create(union, new Shape(b, 1, h, w));
+      NDArray mask = cast(m.create(union, new Shape(b, 1, h, w)), dt);
       rec = err.mul(mask).square().mean();
     } else {
       rec = err.square().mean();
@@ -293,16 +302,20 @@ public final class ConceptLearner {
           valid[i * kmax + j] = 1f;
         }
       }
-      NDArray mt = m.create(tm, new Shape(b, kmax, side, side));
+      NDArray mt = cast(m.create(tm, new Shape(b, kmax, side, side)), dt);
       NDArray perMap = an.sub(mt).square().reshape(b, kmax, (long) side * side)
           .mean(new int[] {2}); // [B, Kmax]
-      NDArray attn = perMap.mul(m.create(valid, new Shape(b, kmax))).sum();
+      NDArray attn = perMap.mul(cast(m.create(valid, new Shape(b, kmax)), dt)).sum();
       attn = Ops.divScalar(attn, b);
       out.put("attn", attn);
       total = total.add(Ops.mulScalar(attn, o.lambdaAttn()));
     }
     out.put(TrainLoop.TOTAL, total);
     return out;
+  }
+
+  private static NDArray cast(NDArray a, DataType dt) {
+    return a.getDataType() == dt ? a : a.toType(dt, false);
   }
 
   private int pickImage(TrainRng rng) {
@@ -312,6 +325,15 @@ public final class ConceptLearner {
         return n;
       }
     }
+  }
+
+  /** The trained rows as the text encoder reads them. */
+  NDArray modelRows() {
+    return model.textEncoder().extraTokens();
+  }
+
+  void setModelRows(NDArray rows) {
+    model.textEncoder().setExtraTokens(rows);
   }
 
   public MaskState masks() {
