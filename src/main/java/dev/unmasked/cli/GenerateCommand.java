@@ -77,6 +77,11 @@ public final class GenerateCommand implements Callable<Integer> {
           + "(default: the file's token, or the file name for A1111 files)")
   List<String> embeddings = new ArrayList<>();
 
+  @Option(names = "--concepts", paramLabel = "RUN",
+      description = "a learn run folder: its embeddings (and LoRA, when phase 2 ran); the run's "
+          + "model unless --model is given")
+  Path concepts;
+
   @Option(names = "--lora", paramLabel = "FILE",
       description = "LoRA .safetensors (kohya, diffusers or PEFT naming) merged into the weights; "
           + "repeatable")
@@ -92,7 +97,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path model = modelOptions.resolve();
+    Path model = modelOptions.model == null && concepts != null ? runModel(concepts)
+        : modelOptions.resolve();
     Path configDir = modelOptions.configDir;
     long t0 = System.nanoTime();
     if (numImages < 1) {
@@ -116,6 +122,13 @@ public final class GenerateCommand implements Callable<Integer> {
     // Read the adapter files before the model, so a bad file fails fast.
     List<Embedding> embeds = readEmbeddings(embeddings);
     List<LoraWeights> loraWeights = new ArrayList<>();
+    if (concepts != null) {
+      embeds.addAll(EmbeddingFiles.read(concepts.resolve("learned_embeds.safetensors"), null));
+      Path lora = concepts.resolve("pytorch_lora_weights.safetensors");
+      if (Files.isRegularFile(lora)) {
+        loraWeights.add(LoraFiles.read(lora));
+      }
+    }
     for (Path p : loras) {
       loraWeights.add(LoraFiles.read(p));
     }
@@ -191,6 +204,23 @@ public final class GenerateCommand implements Callable<Integer> {
           seed, loadSec, genSec, genSec / Math.max(1, steps), written);
     }
     return 0;
+  }
+
+  /** The model a learn run was trained on (its run.json), checked to exist. */
+  static Path runModel(Path run) {
+    Path json = run.resolve("run.json");
+    if (!Files.isRegularFile(run.resolve("learned_embeds.safetensors"))) {
+      throw new UserError("--concepts " + run + ": no learned_embeds.safetensors there (is the run"
+          + " finished? continue it with learn --resume " + run + ")");
+    }
+    try {
+      String m = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject()
+          .get("model").getAsString();
+      return Path.of(m);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new UserError("--concepts " + run + ": cannot read the run's model from " + json
+          + "; give --model", e);
+    }
   }
 
   /** {@code FILE} or {@code FILE=TOKEN}; an existing file whose name holds '=' is taken whole. */

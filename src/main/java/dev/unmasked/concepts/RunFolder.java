@@ -4,7 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.unmasked.UserError;
 import dev.unmasked.io.AtomicFile;
-import dev.unmasked.io.SafetensorsWriter;
+import dev.unmasked.adapters.EmbeddingFiles;
 import dev.unmasked.pipeline.LoadedModel;
 import dev.unmasked.toyworld.SceneFiles;
 import java.io.IOException;
@@ -193,15 +193,16 @@ public final class RunFolder {
         SceneFiles.writePng(Overlays.overlay(im, ms, 4), d.resolve("overlay.png"));
       }
     }
-    SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+    Map<String, float[][]> embeds = new java.util.LinkedHashMap<>();
     Files.createDirectories(dir.resolve("a1111"));
     for (int k = 0; k < concepts.size(); k++) {
-      w.putF32(concepts.get(k).token(), rows[k], 1, rows[k].length);
-      new SafetensorsWriter().metadata("format", "pt").putF32("emb_params", rows[k], 1, rows[k].length)
-          .write(dir.resolve("a1111").resolve(concepts.get(k).fileName() + ".safetensors"));
+      embeds.put(concepts.get(k).token(), new float[][] {rows[k]});
+      EmbeddingFiles.writeEmbParams(dir.resolve("a1111").resolve(concepts.get(k).fileName()
+          + ".safetensors"), new float[][] {rows[k]});
     }
-    w.write(dir.resolve("learned_embeds.safetensors"));
+    EmbeddingFiles.writeDiffusers(dir.resolve("learned_embeds.safetensors"), embeds);
     ConceptSamples.grid(model, validation, 0, dir.resolve("samples/final.png"));
+    RunReport.write(dir, images, concepts);
   }
 
   /** IoU with the truth per E-step (estep, step, stem, token, iou) for the report. */
