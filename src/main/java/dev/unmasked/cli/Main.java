@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       PretrainCommand.class,
       LearnCommand.class,
+      EvalCommand.class,
     })
 public final class Main implements Runnable {
 
