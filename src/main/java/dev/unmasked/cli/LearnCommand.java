@@ -70,7 +70,7 @@ public final class LearnCommand implements Callable<Integer> {
   @Option(names = "--batch") Integer batch;
   @Option(names = "--steps", description = "Phase-1 (token) steps.") Integer steps;
   @Option(names = "--lr", description = "Phase-1 learning rate.") Double lr;
-  @Option(names = "--phase2", description = "none, lora or full (phase 2 is not built yet: none).") String phase2;
+  @Option(names = "--phase2", description = "none, lora or full: after the tokens, a LoRA on the UNet attention (or all UNet weights).") String phase2;
   @Option(names = "--phase2-steps") Integer phase2Steps;
   @Option(names = "--phase2-lr") Double phase2Lr;
   @Option(names = "--lora-rank") Integer loraRank;
@@ -181,10 +181,6 @@ public final class LearnCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new UserError("--phase2 " + phase2 + ": expected none, lora or full");
       }
-    }
-    if (p2 != LearnOptions.Phase2.NONE) {
-      System.err.println("note: phase 2 (" + p2.name().toLowerCase() + ") is not built yet; tokens only");
-      p2 = LearnOptions.Phase2.NONE;
     }
     DenseCrf.Params c = d.crf();
     DenseCrf.Params crf = new DenseCrf.Params(or(crfGSxy, c.gaussianSxy()), or(crfGCompat, c.gaussianCompat()),

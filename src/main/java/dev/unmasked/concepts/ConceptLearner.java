@@ -137,8 +137,50 @@ public final class ConceptLearner {
             run.dir());
         return null;
       }
-      run.finish(model, concepts, images, masks, out);
+      LoraAdapters adapters = null;
+      if (o.phase2() != LearnOptions.Phase2.NONE && o.phase2Steps() > 0) {
+        adapters = o.phase2() == LearnOptions.Phase2.LORA
+            ? new LoraAdapters(model.unet(), o.loraRank(), o.seed() + 7, base) : null;
+        if (!phase2(rows, adapters, budget)) {
+          return null;
+        }
+      }
+      run.finish(model, concepts, images, masks, out, adapters == null ? null : adapters.weights(),
+          o.phase2() == LearnOptions.Phase2.FULL ? model.unet() : null);
       return new Result(out, (int) rows.getShape().get(1));
+    }
+  }
+
+  /** Phase 2: the rows frozen, the LoRA (or every UNet weight) trained with clipping; masks stay. */
+  private boolean phase2(NDArray rows, LoraAdapters adapters, TrainLoop.Budget budget)
+      throws IOException {
+    NDArray frozen = rows.duplicate();
+    model.textEncoder().setExtraTokens(frozen);
+    Map<String, NDArray> trained = adapters != null ? adapters.params() : model.unet().parameters();
+    long total = o.phase2Steps();
+    try (AdamW opt = new AdamW(AdamW.Config.defaults(), trained)) {
+      TrainLoop.Start start = TrainLoop.resume(run.checkpoint2(), opt, null, o.seed() + 2, log);
+      TrainLoop.Settings s = new TrainLoop.Settings("learn phase 2", total, o.batch(),
+          LrSchedule.constant(o.phase2Lr(), 0), o.clipNorm(), 1e9, o.checkpointEvery(), budget,
+          run.checkpoint2(), run.identity(), masks::state);
+      TrainLoop.Listener listener = new TrainLoop.Listener() {
+        @Override
+        public void afterStep(long step, Map<String, Double> terms, double lr, double gradNorm) {
+          try {
+            run.logLoss(o.phase1Steps() + step + 1, "2", terms, lr);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      };
+      long done = TrainLoop.run(s, opt, null, start, this::losses, listener,
+          ThreadGovernor.fromLauncher(), log);
+      if (done < total) {
+        log.printf(Locale.ROOT, "stopped at phase-2 step %d of %d; continue with --resume %s%n", done,
+            total, run.dir());
+        return false;
+      }
+      return true;
     }
   }
 
@@ -325,6 +367,10 @@ public final class ConceptLearner {
         return n;
       }
     }
+  }
+
+  LoadedModel modelForTests() {
+    return model;
   }
 
   /** The trained rows as the text encoder reads them. */

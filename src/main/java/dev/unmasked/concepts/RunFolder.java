@@ -56,6 +56,11 @@ public final class RunFolder {
     return dir.resolve("checkpoint/state.safetensors");
   }
 
+  /** Phase 2's checkpoint (LoRA or UNet weights and their optimizer state). */
+  public Path checkpoint2() {
+    return dir.resolve("checkpoint/phase2.safetensors");
+  }
+
   /** Checkpoint metadata naming the run's arguments. */
   Map<String, String> identity() {
     return Map.of("arguments", argumentsJson);
@@ -78,6 +83,11 @@ public final class RunFolder {
       long step;
       try (var f = dev.unmasked.io.SafetensorsFile.open(checkpoint())) {
         step = Long.parseLong(f.metadata().get("step"));
+      }
+      if (Files.exists(checkpoint2())) { // loss.csv counts phase-2 steps after phase 1's
+        try (var f = dev.unmasked.io.SafetensorsFile.open(checkpoint2())) {
+          step += Long.parseLong(f.metadata().get("step"));
+        }
       }
       trim(dir.resolve("loss.csv"), step, 0);
       trim(dir.resolve("masks.csv"), step, 1);
@@ -174,7 +184,16 @@ public final class RunFolder {
 
   /** Final masks, embeddings in diffusers and A1111/kohya formats, samples. */
   void finish(LoadedModel model, List<ConceptSpec> concepts, List<InputImage> images,
-      MaskState masks, float[][] rows) throws IOException {
+      MaskState masks, float[][] rows, dev.unmasked.adapters.LoraWeights lora,
+      dev.unmasked.model.unet.UNet2DConditionModel fullUnet) throws IOException {
+    if (lora != null) {
+      dev.unmasked.adapters.LoraFiles.writeDiffusers(dir.resolve("pytorch_lora_weights.safetensors"), lora);
+      dev.unmasked.adapters.LoraFiles.writeKohya(dir.resolve("lora_kohya.safetensors"), lora, "sd_v1");
+    }
+    if (fullUnet != null) {
+      Path u = Files.createDirectories(dir.resolve("unet"));
+      SafetensorsWriterHelper.write(u.resolve("diffusion_pytorch_model.safetensors"), fullUnet.parameters());
+    }
     for (int n = 0; n < images.size(); n++) {
       InputImage im = images.get(n);
       Path d = dir.resolve("final/masks").resolve(im.stem());
@@ -208,6 +227,18 @@ public final class RunFolder {
   /** IoU with the truth per E-step (estep, step, stem, token, iou) for the report. */
   List<String[]> truthRows() {
     return iouRows;
+  }
+
+  /** Full UNet weights (phase 2 "full") in diffusers naming. */
+  static final class SafetensorsWriterHelper {
+    static void write(Path file, Map<String, ai.djl.ndarray.NDArray> weights) throws IOException {
+      dev.unmasked.io.SafetensorsWriter w = new dev.unmasked.io.SafetensorsWriter().metadata("format", "pt");
+      for (Map.Entry<String, ai.djl.ndarray.NDArray> e : weights.entrySet()) {
+        w.putF32(e.getKey(), e.getValue().toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+            .toFloatArray(), e.getValue().getShape().getShape());
+      }
+      w.write(file);
+    }
   }
 
   static void json(Path file, JsonObject o) throws IOException {

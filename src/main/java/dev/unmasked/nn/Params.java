@@ -18,6 +18,7 @@ public final class Params {
   private final NDManager manager;
   private final DataType dtype;
   private final Map<String, NDArray> byName = new LinkedHashMap<>();
+  private final Map<String, LinearLayer> linears = new LinkedHashMap<>();
 
   private final java.util.SplittableRandom init; // non-null: fresh initialisation, no binder
 
@@ -112,6 +113,16 @@ public final class Params {
     if (binder != null) {
       binder.finish();
     }
+  }
+
+  /** Records a linear layer by its module path (LoRA targets are found this way). */
+  void registerLinear(String name, LinearLayer layer) {
+    linears.put(name, layer);
+  }
+
+  /** Every linear layer by module path, in load order. */
+  public Map<String, LinearLayer> linearLayers() {
+    return Collections.unmodifiableMap(linears);
   }
 
   /** Every loaded parameter by name, in load order. */

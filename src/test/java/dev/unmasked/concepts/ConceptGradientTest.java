@@ -122,4 +122,51 @@ class ConceptGradientTest {
       }
     }
   }
+
+  /** Phase 2: the LoRA path (up set to non-zero values so that both factors get gradients). */
+  @Test
+  void loraGradientMatchesFloat64() throws Exception {
+    try (NDManager m = NDManager.newBaseManager()) {
+      double[][] g = new double[2][];
+      double scale = 0;
+      for (int v = 0; v < 2; v++) {
+        DataType dt = v == 0 ? DataType.FLOAT32 : DataType.FLOAT64;
+        ConceptLearner l = learner(m, dt);
+        LoraAdapters a = new LoraAdapters(l.modelForTests().unet(), 2, 9, m);
+        java.util.List<NDArray> ps = new java.util.ArrayList<>(a.params().values());
+        java.util.List<Double> all = new java.util.ArrayList<>();
+        java.util.SplittableRandom r;
+        // the same small values in both dtypes (up non-zero so that down gets a gradient too)
+        r = new java.util.SplittableRandom(4);
+        for (NDArray p : ps) {
+          double[] vals = new double[(int) p.size()];
+          for (int i = 0; i < vals.length; i++) {
+            vals[i] = 0.1 * (r.nextDouble() * 2 - 1);
+          }
+          NDArray src = m.create(vals, p.getShape()).toType(dt, false);
+          p.subi(p).addi(src);
+          p.setRequiresGradient(true);
+        }
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          gc.backward(l.losses(0, new TrainRng(3)).get(TrainLoop.TOTAL));
+        }
+        for (NDArray p : ps) {
+          for (double d : p.getGradient().toType(DataType.FLOAT64, false).toDoubleArray()) {
+            all.add(d);
+          }
+        }
+        g[v] = all.stream().mapToDouble(Double::doubleValue).toArray();
+        for (NDArray p : ps) {
+          p.getGradient().subi(p.getGradient());
+        }
+      }
+      double worst = 0;
+      for (int i = 0; i < g[1].length; i++) {
+        scale = Math.max(scale, Math.abs(g[1][i]));
+        worst = Math.max(worst, Math.abs(g[0][i] - g[1][i]));
+      }
+      assertTrue(scale > 1e-6, "LoRA gradient is not trivially zero: " + scale);
+      assertTrue(worst <= 2e-3 * scale, "float32 vs float64 LoRA gradient: " + worst + " of " + scale);
+    }
+  }
 }

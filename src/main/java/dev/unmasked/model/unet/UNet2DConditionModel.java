@@ -90,6 +90,11 @@ public final class UNet2DConditionModel {
     return params.all();
   }
 
+  /** Every linear layer by module path (attention projections: LoRA targets). */
+  public Map<String, dev.unmasked.nn.LinearLayer> linearLayers() {
+    return params.linearLayers();
+  }
+
   /** Same as {@link #forward(NDArray, NDArray, NDArray, AttentionObserver, BiConsumer)} without taps. */
   public NDArray forward(NDArray sample, NDArray timestep, NDArray context,
       AttentionObserver observer) {
