@@ -10,13 +10,17 @@ import dev.unmasked.model.ConfigJson;
 import dev.unmasked.model.unet.UNet2DConditionModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.unmasked.bench.RandomModels;
+import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code unmasked bench ...}: speed measurements printed with the machine they ran on. */
 @Command(name = "bench", description = "Measure speed (prints the machine and absolute figures).",
-    subcommands = {BenchCommand.Unet.class, BenchCommand.Pipeline.class}, mixinStandardHelpOptions = true)
+    subcommands = {BenchCommand.Unet.class, BenchCommand.Pipeline.class, BenchCommand.Train.class,
+        BenchCommand.Learn.class}, mixinStandardHelpOptions = true)
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -135,6 +139,66 @@ public final class BenchCommand implements Runnable {
                 + "(with prompt encoding), median later step %.3f s, VAE decode %.2f s%n",
             sd15 ? "SD-1.5-shaped pipeline (random weights)" : lm.name(), w, h, load, first,
             per.length == 0 ? first : UNetBench.median(per), decode);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "Pretraining throughput of the embedded model's UNet: a full training step "
+          + "(all weights, MSE, AdamW), samples/s at 1 and 2 threads (the reference's pytrain.py).")
+  static final class Train implements Callable<Integer> {
+    @Option(names = "--batch", defaultValue = "32") int batch;
+    @Option(names = "--steps", defaultValue = "6", description = "timed steps per thread count") int steps;
+    @Option(names = "--threads", split = ",", defaultValue = "1,2") List<Integer> threads;
+
+    @Override
+    public Integer call() {
+      System.out.println("machine: " + MachineInfo.describe());
+      var cfg = dev.unmasked.basemodel.ToyModelSpec.unetConfig();
+      int side = cfg.sampleSize();
+      for (int t : threads) {
+        ai.djl.engine.Engine.getInstance();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(t);
+        double[] ms = dev.unmasked.bench.TrainBench.run(cfg, batch, side, side, steps, System.out);
+        double med = UNetBench.median(ms);
+        System.out.printf(java.util.Locale.ROOT, "toy UNet training step, %d thread(s), batch %d, %dx%d latents: "
+            + "median %.1f ms, %.1f samples/s (%d steps)%n", t, batch, side, side, med, batch / (med / 1e3), steps);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "learn", mixinStandardHelpOptions = true,
+      description = "learn's phase-1 step and E-step time and peak RSS, on the embedded model (or "
+          + "--model) or an SD-1.5-shaped model with random weights at 512x512 (--sd15).")
+  static final class Learn implements Callable<Integer> {
+    @Mixin ModelOptions modelOptions;
+    @Option(names = "--sd15", description = "SD-1.5-shaped pipeline with random weights, 512x512") boolean sd15;
+    @Option(names = "--steps", defaultValue = "5") int steps;
+    @Option(names = "--esteps", defaultValue = "2") int esteps;
+    @Option(names = "--estep-t", description = "T per E-step (default: the model's learn default)") Integer estepT;
+
+    @Override
+    public Integer call() throws Exception {
+      System.out.println("machine: " + MachineInfo.describe());
+      try (NDManager m = NDManager.newBaseManager()) {
+        dev.unmasked.pipeline.LoadedModel model = sd15 ? RandomModels.sd15Pipeline(m)
+            : dev.unmasked.pipeline.LoadedModel.load(modelOptions.resolve(), modelOptions.configDir, m,
+                DataType.FLOAT32);
+        int size = model.unet().config().sampleSize() * model.vaeScaleFactor();
+        var d = size <= 128 ? dev.unmasked.concepts.LearnOptions.toyDefaults()
+            : dev.unmasked.concepts.LearnOptions.sdDefaults();
+        if (size <= 32) {
+          d = d.withAttnResolutions(List.of(model.unet().config().sampleSize()));
+        }
+        if (estepT != null) {
+          d = d.withEstepTimesteps(estepT);
+        }
+        var r = dev.unmasked.concepts.LearnBenchmark.run(model, d, steps, esteps, m, System.out);
+        System.out.printf(java.util.Locale.ROOT, "learn on %s (%dx%d, batch %d): phase-1 step %.1f ms, "
+                + "E-step %.1f ms (T = %d), peak RSS %.2f GB%n", sd15 ? "SD-1.5-shaped (random)" : model.name(),
+            size, size, d.batch(), r.stepMs(), r.eStepMs(), r.estepT(), r.peakRssKb() / 1048576.0);
       }
       return 0;
     }

@@ -81,6 +81,19 @@ public record LearnOptions(Mode mode, long seed, int batch, int phase1Steps, dou
     return sb.toString().trim();
   }
 
+  public LearnOptions withAttnResolutions(List<Integer> sides) {
+    return new LearnOptions(mode, seed, batch, phase1Steps, phase1Lr, phase2, phase2Steps, phase2Lr,
+        loraRank, clipNorm, lambdaAttn, estepTimesteps, estepMinT, estepMaxT, estepEvery, stopIoU,
+        crf, sides, attnMid, flip, promptTemplate, validationPrompts, validateEvery, checkpointEvery);
+  }
+
+  public LearnOptions withEstepTimesteps(int t) {
+    return new LearnOptions(mode, seed, batch, phase1Steps, phase1Lr, phase2, phase2Steps, phase2Lr,
+        loraRank, clipNorm, lambdaAttn, t, estepMinT, estepMaxT, estepEvery, stopIoU,
+        crf, attnResolutions, attnMid, flip, promptTemplate, validationPrompts, validateEvery,
+        checkpointEvery);
+  }
+
   public boolean usesMasks() {
     return mode != Mode.NONE;
   }
