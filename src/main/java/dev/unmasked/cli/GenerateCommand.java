@@ -42,10 +42,14 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--negative-prompt", defaultValue = "")
   String negativePrompt;
 
-  @Option(names = "--steps", defaultValue = "30")
+  @Option(names = "--steps",
+      description = "denoising steps (default: the model's generation_defaults.json, else 30)")
+  Integer stepsOption;
   int steps;
 
-  @Option(names = "--guidance", defaultValue = "7.5", description = "classifier-free guidance scale")
+  @Option(names = "--guidance",
+      description = "classifier-free guidance scale (default: the model's generation_defaults.json, else 7.5)")
+  Double guidanceOption;
   double guidance;
 
   @Option(names = "--scheduler",
@@ -103,6 +107,15 @@ public final class GenerateCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     if (numImages < 1) {
       throw new UserError("--num-images must be at least 1; got " + numImages);
+    }
+    // Defaults a model folder ships with (the embedded model's measured best), then the usual ones.
+    dev.unmasked.eval.GenerationDefaults fromModel = java.nio.file.Files.isDirectory(model)
+        && java.nio.file.Files.isRegularFile(model.resolve(dev.unmasked.eval.GenerationDefaults.FILE))
+        ? dev.unmasked.eval.GenerationDefaults.read(model) : null;
+    steps = stepsOption != null ? stepsOption : fromModel != null ? fromModel.steps() : 30;
+    guidance = guidanceOption != null ? guidanceOption : fromModel != null ? fromModel.guidance() : 7.5;
+    if (scheduler == null && fromModel != null) {
+      scheduler = fromModel.scheduler();
     }
     if (steps < 1) {
       throw new UserError("--steps must be at least 1; got " + steps);
