@@ -18,8 +18,19 @@ public final class Pretrain {
   /** Returns true when every requested stage finished (false: stopped by the time budget). */
   public static boolean run(Path out, String stage, boolean resume, TrainLoop.Budget budget,
       PretrainSettings s, PrintStream log) throws IOException {
+    return run(out, stage, resume, budget, s, EvalSizes.defaults(), log);
+  }
+
+  /** As above, measuring with {@code sizes} (tests shrink them). */
+  static boolean run(Path out, String stage, boolean resume, TrainLoop.Budget budget,
+      PretrainSettings s, EvalSizes sizes, PrintStream log) throws IOException {
     Path ckpts = out.resolve("checkpoints");
-    boolean hasState = Files.isDirectory(ckpts) && Files.list(ckpts).findAny().isPresent();
+    boolean hasState = false;
+    if (Files.isDirectory(ckpts)) {
+      try (var files = Files.list(ckpts)) {
+        hasState = files.findAny().isPresent();
+      }
+    }
     if (hasState && !resume) {
       throw new UserError(out + " already holds a pretraining run (" + ckpts + "); pass --resume to"
           + " continue it, or choose another --out");
@@ -35,7 +46,7 @@ public final class Pretrain {
     ThreadGovernor threads = ThreadGovernor.fromLauncher();
     if (stage.equals("vae") || stage.equals("all")) {
       if (!VaeStage.done(out)) {
-        VaeStage.run(out, s, deadline, threads, log);
+        VaeStage.run(out, s, sizes, deadline, threads, log);
         if (!VaeStage.done(out)) {
           return false;
         }
@@ -47,7 +58,7 @@ public final class Pretrain {
       if (!VaeStage.done(out)) {
         throw new UserError(out + " has no trained VAE yet; run --stage vae first");
       }
-      return UNetStage.run(out, s, deadline, threads, log);
+      return UNetStage.run(out, s, sizes, deadline, threads, log);
     }
     return true;
   }

@@ -52,8 +52,8 @@ final class UNetStage {
 
   private UNetStage() {}
 
-  static boolean run(Path out, PretrainSettings s, TrainLoop.Budget deadline, ThreadGovernor threads,
-      PrintStream log) throws IOException {
+  static boolean run(Path out, PretrainSettings s, EvalSizes sizes, TrainLoop.Budget deadline,
+      ThreadGovernor threads, PrintStream log) throws IOException {
     Path ckpt = Files.createDirectories(out.resolve("checkpoints")).resolve("unet.safetensors");
     ModelExport.writeTokenizer(out);
     CLIPTokenizer tok = CLIPTokenizer.fromFolder(out.resolve("tokenizer"));
@@ -72,7 +72,8 @@ final class UNetStage {
       try (AdamW opt = new AdamW(AdamW.Config.defaults(), params);
           Ema ema = new Ema(s.emaDecay(), params)) {
         TrainLoop.Start start = TrainLoop.resume(ckpt, opt, ema, s.seed() + 3, log);
-        HeldOutSet held = HeldOutSet.build(vae, scale, base, 128, 32);
+        HeldOutSet held = HeldOutSet.build(vae, scale, base, sizes.heldOutScenes(),
+            sizes.heldOutPerBucket());
         LossLog csv = LossLog.open(out.resolve("loss.csv"), start.step(), held.baseline());
         int b = s.unetBatch();
         BetaSchedule sched = Diffusion.schedule();
@@ -122,7 +123,7 @@ final class UNetStage {
                 }
                 if (done % s.sampleEvery() == 0 || done == s.unetSteps()) {
                   export(out, ema, params, done);
-                  samples(out, done, base);
+                  samples(out, done, base, sizes);
                 }
               } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -175,11 +176,13 @@ final class UNetStage {
     ModelExport.writeTextAndUNet(out, te, unet, Map.of("step", Long.toString(step), "weights", "ema"));
   }
 
-  private static void samples(Path out, long step, NDManager base) throws IOException {
+  private static void samples(Path out, long step, NDManager base, EvalSizes sizes)
+      throws IOException {
     try (NDManager m = base.newSubManager()) {
       LoadedModel model = LoadedModel.load(out, m, DataType.FLOAT32);
       Path dir = Files.createDirectories(out.resolve("samples"));
-      SampleGrid.write(model, SampleGrid.PROMPTS, 0, 25, 4.0,
+      SampleGrid.write(model, SampleGrid.PROMPTS.subList(0, sizes.samplePrompts()), 0,
+          sizes.sampleSteps(), 4.0,
           dir.resolve(String.format(Locale.ROOT, "step-%06d.png", step)));
     }
   }

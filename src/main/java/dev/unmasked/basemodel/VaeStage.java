@@ -48,8 +48,8 @@ final class VaeStage {
     return Files.exists(out.resolve("vae/diffusion_pytorch_model.safetensors"));
   }
 
-  static void run(Path out, PretrainSettings s, TrainLoop.Budget deadline, ThreadGovernor threads, PrintStream log)
-      throws IOException {
+  static void run(Path out, PretrainSettings s, EvalSizes sizes, TrainLoop.Budget deadline,
+      ThreadGovernor threads, PrintStream log) throws IOException {
     Path ckptDir = Files.createDirectories(out.resolve("checkpoints"));
     Path full = ckptDir.resolve("vae.safetensors");
     Path decoder = ckptDir.resolve("vae-decoder.safetensors");
@@ -87,9 +87,9 @@ final class VaeStage {
           }
         }
         // 3. scaling_factor and the diffusers folder.
-        double std = latentStd(vae, m, 512);
+        double std = latentStd(vae, m, sizes.latentStdScenes());
         double scale = 1.0 / std;
-        double psnr = psnr(vae, m, 256);
+        double psnr = psnr(vae, m, sizes.psnrScenes());
         log.printf(Locale.ROOT, "vae: latent std %.4f -> scaling_factor %.5f; held-out PSNR %.2f dB%n",
             std, scale, psnr);
         Path dir = Files.createDirectories(out.resolve("vae"));
@@ -169,10 +169,11 @@ final class VaeStage {
     TrainRng rng = new TrainRng(12345);
     try (TrainingStream stream = new TrainingStream(900_000_000L, SceneOptions.training(), 1, 64)) {
       for (int done = 0; done < n; done += 64) {
+        int b = Math.min(64, n - done);
         try (NDScope scope = new NDScope()) {
-          TrainingStream.Batch batch = stream.nextBatch(64);
+          TrainingStream.Batch batch = stream.nextBatch(b);
           DiagonalGaussianDistribution post = vae.encode(m.create(batch.images(),
-              new Shape(64, 3, CANVAS, CANVAS)));
+              new Shape(b, 3, CANVAS, CANVAS)));
           NDArray z = post.sample(m.create(rng.gaussians((int) post.mean().size()),
               post.mean().getShape()));
           for (float v : z.toFloatArray()) {
@@ -193,9 +194,10 @@ final class VaeStage {
     long count = 0;
     try (TrainingStream stream = new TrainingStream(HeldOutSet.FIRST_SCENE, SceneOptions.training(), 1, 64)) {
       for (int done = 0; done < n; done += 64) {
+        int b = Math.min(64, n - done);
         try (NDScope scope = new NDScope()) {
-          TrainingStream.Batch batch = stream.nextBatch(64);
-          NDArray x = m.create(batch.images(), new Shape(64, 3, CANVAS, CANVAS));
+          TrainingStream.Batch batch = stream.nextBatch(b);
+          NDArray x = m.create(batch.images(), new Shape(b, 3, CANVAS, CANVAS));
           NDArray r = vae.decode(vae.encode(x).mode()).clip(-1, 1);
           float[] a = x.toFloatArray();
           float[] c = r.toFloatArray();
