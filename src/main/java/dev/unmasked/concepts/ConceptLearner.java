@@ -90,6 +90,18 @@ public final class ConceptLearner {
   }
 
   public Result learn(NDManager base, TrainLoop.Budget budget) throws IOException {
+    try {
+      return learnOrFail(base, budget);
+    } catch (java.io.UncheckedIOException | IOException e) {
+      IOException io = e instanceof IOException x ? x : ((java.io.UncheckedIOException) e).getCause();
+      // A full disk or a vanished folder: the atomic writes left the previous checkpoint whole.
+      throw new UserError(run.dir() + ": a file operation failed (" + io.getMessage() + "); the last "
+          + "checkpoint in " + run.checkpoint().getParent() + " is intact: free space, then "
+          + "learn --resume " + run.dir(), io);
+    }
+  }
+
+  private Result learnOrFail(NDManager base, TrainLoop.Budget budget) throws IOException {
     prepare(base);
     NDArray rows = model.textEncoder().extraTokens();
     run.setValidationPrompts(o.validationPrompts().isEmpty()

@@ -68,6 +68,18 @@ public final class RunFolder {
 
   /** Creates a new run, or checks that a resumed one had the same arguments; trims logs. */
   public void open(boolean resume, JsonObject runJson) throws IOException {
+    try {
+      openOrFail(resume, runJson);
+    } catch (IOException e) {
+      if (e instanceof dev.unmasked.io.SafetensorsException) {
+        throw e;
+      }
+      throw new UserError(dir + ": a file operation failed (" + e.getMessage() + ")"
+          + (resume ? "; the checkpoint is intact: free space, then learn --resume " + dir : ""), e);
+    }
+  }
+
+  private void openOrFail(boolean resume, JsonObject runJson) throws IOException {
     if (resume) {
       if (!Files.exists(checkpoint())) {
         throw new UserError("--resume " + dir + ": no checkpoint there (" + checkpoint() + ")");
