@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
       "Measure models on the toy world (exact masks, the shipped judge).",
       "See docs/TOYWORLD.md."
     },
-    subcommands = {EvalBaseCommand.class})
+    subcommands = {EvalBaseCommand.class, EvalConceptsCommand.class})
 public final class EvalCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

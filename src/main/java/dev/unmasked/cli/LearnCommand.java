@@ -1,19 +1,15 @@
 package dev.unmasked.cli;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import com.google.gson.Gson;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.unmasked.UserError;
 import dev.unmasked.concepts.ConceptLearner;
 import dev.unmasked.concepts.ConceptSpec;
 import dev.unmasked.concepts.InputImage;
 import dev.unmasked.concepts.LearnOptions;
-import dev.unmasked.concepts.RunFolder;
+import dev.unmasked.concepts.LearnRun;
 import dev.unmasked.crf.DenseCrf;
-import dev.unmasked.pipeline.LoadedModel;
 import dev.unmasked.training.TrainLoop;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,6 +96,11 @@ public final class LearnCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    return execute(System.err);
+  }
+
+  /** Runs the parsed command with notes, progress and E-step lines going to {@code log}. */
+  int execute(PrintStream log) throws IOException {
     Path runDir = resume != null ? resume : out;
     if (runDir == null) {
       throw new UserError("give --out RUN (a new folder) or --resume RUN");
@@ -116,58 +117,24 @@ public final class LearnCommand implements Callable<Integer> {
     if (conceptArgs.isEmpty()) {
       throw new UserError("give at least one --concept TOKEN[=INIT]");
     }
-    Path modelPath = modelOptions.resolve();
-    try (NDManager m = NDManager.newBaseManager()) {
-      LoadedModel model = LoadedModel.load(modelPath, modelOptions.configDir, m, DataType.FLOAT32);
-      int size = model.unet().config().sampleSize() * model.vaeScaleFactor();
-      LearnOptions o = options(model, size);
-      List<InputImage> ims = new ArrayList<>();
-      for (Path p : images) {
-        InputImage im = InputImage.load(p, size, gt);
-        if (!im.note().isEmpty()) {
-          System.err.println("note: " + im.note());
-        }
-        ims.add(im);
-      }
-      List<ConceptSpec> concepts = concepts(ims);
-      int tokens = model.tokenizer().encode(o.prompt(objectTokens(concepts, false),
-          objectTokens(concepts, true))).length;
-      if (tokens > 77) {
-        throw new UserError(concepts.size() + " concepts make a prompt of " + tokens
-            + " tokens, more than the 77 the text encoder reads; learn fewer at once");
-      }
-      JsonObject args = arguments(o, concepts, ims, modelPath);
-      RunFolder run = new RunFolder(runDir, new Gson().toJson(args));
-      JsonObject runJson = new JsonObject();
-      runJson.add("arguments", args);
-      runJson.addProperty("model", modelPath.toAbsolutePath().toString());
-      runJson.addProperty("model_name", model.name());
-      runJson.addProperty("unmasked_version", String.valueOf(Main.class.getPackage().getImplementationVersion()));
-      runJson.addProperty("djl_version", "0.36.0");
-      runJson.addProperty("libtorch_version", "2.7.1");
-      ConceptLearner learner = new ConceptLearner(model, ims, concepts, o, run, System.err);
-      learner.prepare(m); // checks the tokens and initializers before anything is written
-      run.open(resume != null, runJson);
-      TrainLoop.Budget time = TrainLoop.Budget.minutes(minutes);
-      TrainLoop.Budget budget = stopAfter == null ? time
-          : done -> done >= stopAfter || time.exhausted(done);
-      ConceptLearner.Result r = learner.learn(m, budget);
-      if (r == null) {
-        return 3;
-      }
-      System.err.println("learned " + concepts.size() + " concepts; embeddings: "
-          + runDir.resolve("learned_embeds.safetensors") + ", masks: " + runDir.resolve("final/masks"));
-      return 0;
-    }
+    TrainLoop.Budget time = TrainLoop.Budget.minutes(minutes);
+    TrainLoop.Budget budget = stopAfter == null ? time
+        : done -> done >= stopAfter || time.exhausted(done);
+    ConceptLearner.Result r = new LearnRun(modelOptions.resolve())
+        .configDir(modelOptions.configDir)
+        .images(images)
+        .groundTruth(gt)
+        .options(this::options)
+        .concepts(this::concepts)
+        .folder(runDir, resume != null)
+        .budget(budget)
+        .log(log)
+        .run();
+    return r == null ? 3 : 0;
   }
 
-  private static List<String> objectTokens(List<ConceptSpec> cs, boolean background) {
-    return cs.stream().filter(c -> c.background() == background).map(ConceptSpec::token).toList();
-  }
-
-  private LearnOptions options(LoadedModel model, int size) {
-    boolean toy = size <= 128;
-    LearnOptions d = toy ? LearnOptions.toyDefaults() : LearnOptions.sdDefaults();
+  /** The options: the model's defaults ({@link LearnRun#defaults}) with this command's overrides. */
+  private LearnOptions options(LearnOptions d) {
     LearnOptions.Mode md;
     try {
       md = LearnOptions.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT));
@@ -186,8 +153,7 @@ public final class LearnCommand implements Callable<Integer> {
     DenseCrf.Params crf = new DenseCrf.Params(or(crfGSxy, c.gaussianSxy()), or(crfGCompat, c.gaussianCompat()),
         or(crfBSxy, c.bilateralSxy()), or(crfBSrgb, c.bilateralSrgb()), or(crfBCompat, c.bilateralCompat()),
         or(crfIterations, c.iterations()));
-    int latent = model.unet().config().sampleSize();
-    List<Integer> res = attnRes != null ? attnRes : (toy ? d.attnResolutions() : List.of(latent / 4));
+    List<Integer> res = attnRes != null ? attnRes : d.attnResolutions();
     LearnOptions o = new LearnOptions(md, or(seed, d.seed()), or(batch, d.batch()), or(steps, d.phase1Steps()),
         or(lr, d.phase1Lr()), p2, or(phase2Steps, d.phase2Steps()), or(phase2Lr, d.phase2Lr()),
         or(loraRank, d.loraRank()), d.clipNorm(), or(lambdaAttn, d.lambdaAttn()), or(estepT, d.estepTimesteps()),
@@ -285,28 +251,5 @@ public final class LearnCommand implements Callable<Integer> {
       throw new UserError(opt + " names " + tok + ", which is not a --concept (known: "
           + String.join(", ", init.keySet()) + ")");
     }
-  }
-
-  private JsonObject arguments(LearnOptions o, List<ConceptSpec> concepts, List<InputImage> ims, Path model) {
-    Gson g = new Gson();
-    JsonObject a = g.toJsonTree(o).getAsJsonObject();
-    JsonArray cs = new JsonArray();
-    for (ConceptSpec c : concepts) {
-      JsonObject j = new JsonObject();
-      j.addProperty("token", c.token());
-      j.addProperty("init", c.initWords());
-      j.add("images", c.images() == null ? null : g.toJsonTree(c.images()));
-      j.addProperty("background", c.background());
-      JsonObject um = new JsonObject();
-      c.userMasks().forEach((k, v) -> um.addProperty(k, v.toString()));
-      j.add("masks", um);
-      cs.add(j);
-    }
-    a.add("concepts", cs);
-    JsonArray is = new JsonArray();
-    ims.forEach(im -> is.add(im.path().toString()));
-    a.add("images", is);
-    a.addProperty("model", model.toString());
-    return a;
   }
 }
