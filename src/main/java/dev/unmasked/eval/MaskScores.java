@@ -15,22 +15,9 @@ public final class MaskScores {
    * not max, normalisation: every cross-attention map has a floor (docs/TOYWORLD.md).
    */
   public static float[] minMax(float[] map) {
-    float lo = Float.POSITIVE_INFINITY;
-    float hi = Float.NEGATIVE_INFINITY;
-    for (float v : map) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    float[] out = new float[map.length];
-    float range = hi - lo;
-    if (!(range > 0)) {
-      return out;
-    }
-    for (int i = 0; i < map.length; i++) {
-      out[i] = (map[i] - lo) / range;
-    }
-    return out;
+    return dev.unmasked.concepts.Maps.minMax(map);
   }
+
 
   /** {@code map[i] >= threshold}. */
   public static boolean[] threshold(float[] map, double threshold) {

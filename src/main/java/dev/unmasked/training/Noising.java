@@ -10,21 +10,18 @@ public final class Noising {
   private Noising() {}
 
   public static NDArray addNoise(BetaSchedule sched, NDArray z, NDArray eps, long[] t) {
-    int b = t.length;
-    float[] a = new float[b];
-    float[] s = new float[b];
-    for (int i = 0; i < b; i++) {
-      float acp = sched.alphaCumprod((int) t[i]);
-      a[i] = (float) Math.sqrt(acp);
-      s[i] = (float) Math.sqrt(1 - acp);
-    }
-    NDManager m = z.getManager();
-    Shape col = new Shape(b, 1, 1, 1);
-    return z.mul(m.create(a, col)).add(eps.mul(m.create(s, col)));
+    NDArray[] c = coefficients(sched, z.getManager(), t);
+    return z.mul(c[0]).add(eps.mul(c[1]));
   }
 
   /** v-prediction target {@code sqrt(acp) eps - sqrt(1 - acp) z}. */
   public static NDArray velocity(BetaSchedule sched, NDArray z, NDArray eps, long[] t) {
+    NDArray[] c = coefficients(sched, z.getManager(), t);
+    return eps.mul(c[0]).sub(z.mul(c[1]));
+  }
+
+  /** {@code sqrt(acp[t])} and {@code sqrt(1 - acp[t])} as [B, 1, 1, 1] columns. */
+  private static NDArray[] coefficients(BetaSchedule sched, NDManager m, long[] t) {
     int b = t.length;
     float[] a = new float[b];
     float[] s = new float[b];
@@ -33,8 +30,7 @@ public final class Noising {
       a[i] = (float) Math.sqrt(acp);
       s[i] = (float) Math.sqrt(1 - acp);
     }
-    NDManager m = z.getManager();
     Shape col = new Shape(b, 1, 1, 1);
-    return eps.mul(m.create(a, col)).sub(z.mul(m.create(s, col)));
+    return new NDArray[] {m.create(a, col), m.create(s, col)};
   }
 }

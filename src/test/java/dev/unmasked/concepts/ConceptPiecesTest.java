@@ -38,13 +38,13 @@ class ConceptPiecesTest {
 
   @Test
   void minMaxAndBilinear() {
-    float[] n = MaskEstimator.minMax(new float[] {2, 4, 3, 2});
+    float[] n = Maps.minMax(new float[] {2, 4, 3, 2});
     assertArrayEquals(new float[] {0, 1, 0.5f, 0}, n, 1e-7f);
-    assertArrayEquals(new float[] {0, 0}, MaskEstimator.minMax(new float[] {5, 5}));
+    assertArrayEquals(new float[] {0, 0}, Maps.minMax(new float[] {5, 5}));
     // align_corners=False: a 2x2 map to 4x4 keeps corners and interpolates between centres.
-    float[] up = MaskEstimator.upsampleBilinear(new float[] {0, 1, 0, 1}, 2, 4);
+    float[] up = Maps.upsampleBilinear(new float[] {0, 1, 0, 1}, 2, 4);
     assertArrayEquals(new float[] {0, 0.25f, 0.75f, 1}, new float[] {up[0], up[1], up[2], up[3]}, 1e-6f);
-    float[] same = MaskEstimator.upsampleBilinear(new float[] {0.3f}, 1, 3);
+    float[] same = Maps.upsampleBilinear(new float[] {0.3f}, 1, 3);
     for (float v : same) {
       assertEquals(0.3f, v, 1e-7f);
     }
