@@ -113,9 +113,39 @@ public final class TrainLoop {
     return new Start(c.step(), c.rng(), c);
   }
 
-  /** Runs from {@code start} to the total or the deadline; returns the number of steps done. */
+  /**
+   * Runs from {@code start} to the total or the deadline; returns the number of steps done. A kill
+   * by SIGTERM or Ctrl-C lets the current step finish and writes a checkpoint before the JVM exits
+   * (a shutdown hook waits up to two minutes for it).
+   */
   public static long run(Settings s, AdamW optimizer, Ema ema, Start start, Step step,
       Listener listener, ThreadGovernor threads, PrintStream out) throws SafetensorsException {
+    java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      killed.set(true);
+      try {
+        finished.await(120, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "checkpoint-on-exit");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return loop(s, optimizer, ema, start, step, listener, threads, out, killed);
+    } finally {
+      finished.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is exiting: the hook is running and returns now
+      }
+    }
+  }
+
+  private static long loop(Settings s, AdamW optimizer, Ema ema, Start start, Step step,
+      Listener listener, ThreadGovernor threads, PrintStream out,
+      java.util.concurrent.atomic.AtomicBoolean killed) throws SafetensorsException {
     TrainRng rng = start.rng();
     long done = start.step();
     ProgressBar bar = new ProgressBar(s.label(), (int) s.totalSteps(), out, (int) done);
@@ -125,6 +155,11 @@ public final class TrainLoop {
     long t0 = System.nanoTime();
     long firstStep = done;
     while (done < s.totalSteps()) {
+      if (killed.get()) {
+        out.printf(Locale.ROOT, "%s: stopped by a signal at step %d of %d; the checkpoint is saved%n",
+            s.label(), done, s.totalSteps());
+        break;
+      }
       if (s.stop().exhausted(done)) {
         out.printf(Locale.ROOT, "%s: time budget reached at step %d of %d%n", s.label(), done,
             s.totalSteps());
@@ -171,7 +206,7 @@ public final class TrainLoop {
         threads.adjust();
         lastThreads = System.nanoTime();
       }
-      boolean end = done == s.totalSteps() || s.stop().exhausted(done);
+      boolean end = done == s.totalSteps() || s.stop().exhausted(done) || killed.get();
       boolean byStep = s.checkpointSteps() > 0 && done % s.checkpointSteps() == 0;
       if (end || byStep || System.nanoTime() - lastCkpt > s.checkpointSeconds() * 1e9) {
         Checkpoint.save(s.checkpoint(), done, rng, optimizer, ema, s.metadata(),
