@@ -63,7 +63,7 @@ public final class Pretrain {
     return true;
   }
 
-  /** A resume must use the settings its checkpoints were written with. */
+  /** A resume must use the settings its checkpoints were written with (each stage its own). */
   private static void checkSettings(Path ckpts, PretrainSettings s) throws IOException {
     Map<String, String> want = s.asMetadata();
     try (var files = Files.list(ckpts)) {
@@ -77,7 +77,11 @@ public final class Pretrain {
         } catch (SafetensorsException e) {
           throw new UserError(f + ": unreadable checkpoint (" + e.getMessage() + ")", e);
         }
+        boolean unetCheckpoint = f.getFileName().toString().startsWith("unet");
         for (Map.Entry<String, String> e : want.entrySet()) {
+          if (!PretrainSettings.concerns(e.getKey(), unetCheckpoint)) {
+            continue; // a finished stage does not care about the next stage's settings
+          }
           String h = have.get(e.getKey());
           if (h != null && !h.equals(e.getValue())) {
             throw new UserError("--resume: " + f.getFileName() + " was written with " + e.getKey()

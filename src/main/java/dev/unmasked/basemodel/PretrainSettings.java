@@ -34,6 +34,16 @@ public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int va
         0.999, 250, 1000, 300);
   }
 
+  /** Whether setting {@code key} shapes the UNet stage (true) or the VAE stage (false); seed and
+   *  warm-up shape both. */
+  static boolean concerns(String key, boolean unetStage) {
+    if (key.equals("seed") || key.equals("warmup")) {
+      return true;
+    }
+    boolean unetKey = key.startsWith("unet_") || key.equals("caption_dropout") || key.equals("ema_decay");
+    return unetKey == unetStage;
+  }
+
   /** The settings that define the run (a resume must match them), as checkpoint metadata. */
   public Map<String, String> asMetadata() {
     Map<String, String> m = new LinkedHashMap<>();
