@@ -90,7 +90,10 @@ public final class LearnCommand implements Callable<Integer> {
   @Option(names = "--validate-every") Integer validateEvery;
   @Option(names = "--checkpoint-every") Integer checkpointEvery;
   @Option(names = "--gt", paramLabel = "DIR", description = "Toy-world ground truth (scene.json + masks) for the images.") Path gt;
-  @Option(names = "--prior-preservation", description = "Not built yet.") boolean prior;
+  @Option(names = "--prior-preservation", description = "Break-a-Scene's prior preservation: base-model images of --prior-prompt, generated once and cached in the run, trained with the plain loss.") boolean prior;
+  @Option(names = "--prior-prompt", description = "Class prompt of the prior images (toy: 'a circle on the sand'; SD: 'a photo at the beach').") String priorPrompt;
+  @Option(names = "--prior-images", description = "How many prior images (toy 32, SD 100).") Integer priorImages;
+  @Option(names = "--prior-weight", description = "Weight of the prior loss (default 1).") Double priorWeight;
   @Option(names = "--minutes", defaultValue = "0", description = "Stop with a checkpoint after this many minutes.") double minutes;
   @Option(names = "--stop-after", paramLabel = "STEPS", description = "Stop with a checkpoint after this many steps (as if interrupted; --resume continues).") Long stopAfter;
 
@@ -107,9 +110,6 @@ public final class LearnCommand implements Callable<Integer> {
     }
     if (resume != null && out != null && !out.equals(resume)) {
       throw new UserError("--out and --resume name different folders; give one of them");
-    }
-    if (prior) {
-      throw new UserError("--prior-preservation is not built yet; run without it");
     }
     if (images.isEmpty()) {
       throw new UserError("give at least one IMAGE");
@@ -160,7 +160,12 @@ public final class LearnCommand implements Callable<Integer> {
         or(estepMinT, d.estepMinT()), or(estepMaxT, d.estepMaxT()), or(estepEvery, d.estepEvery()),
         or(stopIoU, d.stopIoU()), crf, res, or(attnMid, d.attnMid()), !noFlip,
         or(promptTemplate, d.promptTemplate()), validationPrompts != null ? validationPrompts : List.of(),
-        or(validateEvery, d.validateEvery()), or(checkpointEvery, d.checkpointEvery()));
+        or(validateEvery, d.validateEvery()), or(checkpointEvery, d.checkpointEvery()),
+        new LearnOptions.Prior(prior ? or(priorWeight, 1.0) : 0, or(priorPrompt, d.prior().prompt()),
+            or(priorImages, d.prior().images())));
+    if (prior && (o.prior().images() < 1 || !(o.prior().weight() > 0))) {
+      throw new UserError("--prior-images must be >= 1 and --prior-weight > 0");
+    }
     if (o.batch() < 1 || o.phase1Steps() < 1 || o.estepEvery() < 1 || o.estepTimesteps() < 1
         || o.estepMinT() < 0 || o.estepMaxT() >= 1000 || o.estepMinT() > o.estepMaxT()) {
       throw new UserError("--batch, --steps, --estep-every and --estep-t must be >= 1 and "

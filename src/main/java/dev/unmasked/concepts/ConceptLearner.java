@@ -49,6 +49,7 @@ public final class ConceptLearner {
   private long[] latentShape;
   private final MaskState masks;
   private MaskEstimator estimator;
+  private float[][] priorLatents; // prior preservation, or null
 
   public ConceptLearner(LoadedModel model, List<InputImage> images, List<ConceptSpec> concepts,
       LearnOptions options, RunFolder run, PrintStream log) {
@@ -103,6 +104,9 @@ public final class ConceptLearner {
 
   private Result learnOrFail(NDManager base, TrainLoop.Budget budget) throws IOException {
     prepare(base);
+    if (o.prior() != null && o.prior().on()) {
+      priorLatents = PriorImages.latents(model, o.prior(), run.dir().resolve("prior"), o.seed(), base, log);
+    }
     NDArray rows = model.textEncoder().extraTokens();
     run.setValidationPrompts(o.validationPrompts().isEmpty()
         ? ConceptSamples.defaultPrompts(concepts, o) : o.validationPrompts());
@@ -364,8 +368,29 @@ public final class ConceptLearner {
       out.put("attn", attn);
       total = total.add(Ops.mulScalar(attn, o.lambdaAttn()));
     }
+    if (priorLatents != null) {
+      NDArray prior = priorLoss(m, dt, rng, b, d, shape);
+      out.put("prior", prior);
+      total = total.add(Ops.mulScalar(prior, o.prior().weight()));
+    }
     out.put(TrainLoop.TOTAL, total);
     return out;
+  }
+
+  /** Plain diffusion loss on {@code b} of the prior images with the class prompt. */
+  private NDArray priorLoss(NDManager m, DataType dt, TrainRng rng, int b, int d, Shape shape) {
+    float[] z = new float[b * d];
+    long[] t = new long[b];
+    for (int i = 0; i < b; i++) {
+      System.arraycopy(priorLatents[rng.nextInt(priorLatents.length)], 0, z, i * d, d);
+      t[i] = rng.nextInt(schedule.size());
+    }
+    NDArray z0 = cast(m.create(z, shape), dt);
+    NDArray eps = cast(m.create(rng.gaussians(b * d), shape), dt);
+    NDArray target = vPrediction ? Noising.velocity(schedule, z0, eps, t) : eps;
+    NDArray ctx = Prompts.encode(model, m, java.util.Collections.nCopies(b, o.prior().prompt()));
+    NDArray pred = model.unet().forward(Noising.addNoise(schedule, z0, eps, t), m.create(t), ctx, null);
+    return pred.sub(target).square().mean();
   }
 
   private static NDArray cast(NDArray a, DataType dt) {

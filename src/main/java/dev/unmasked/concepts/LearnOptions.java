@@ -33,13 +33,28 @@ import java.util.List;
  * @param validationPrompts prompts sampled at intervals
  * @param validateEvery steps between validation samples (0: only at the end)
  * @param checkpointEvery steps between checkpoints
+ * @param prior prior preservation (Break-a-Scene's): off when its weight is 0
  */
 public record LearnOptions(Mode mode, long seed, int batch, int phase1Steps, double phase1Lr,
     Phase2 phase2, int phase2Steps, double phase2Lr, int loraRank, double clipNorm,
     double lambdaAttn, int estepTimesteps, int estepMinT, int estepMaxT, int estepEvery,
     double stopIoU, DenseCrf.Params crf, List<Integer> attnResolutions, boolean attnMid,
     boolean flip, String promptTemplate, List<String> validationPrompts, int validateEvery,
-    int checkpointEvery) {
+    int checkpointEvery, Prior prior) {
+
+  /**
+   * Prior preservation: {@code images} base-model samples of {@code prompt}, generated once and
+   * cached in the run folder, trained with the plain diffusion loss at {@code weight}.
+   */
+  public record Prior(double weight, String prompt, int images) {
+    public boolean on() {
+      return weight > 0;
+    }
+
+    public Prior withWeight(double w) {
+      return new Prior(w, prompt, images);
+    }
+  }
 
   public enum Mode { EM, FIXED, USER, NONE }
 
@@ -49,21 +64,21 @@ public record LearnOptions(Mode mode, long seed, int batch, int phase1Steps, dou
   public static LearnOptions toyDefaults() {
     return new LearnOptions(Mode.EM, 0, 4, 300, 5e-3, Phase2.NONE, 0, 1e-4, 4, 1.0, 0.01,
         32, 100, 700, 50, 0.95, DenseCrf.Params.DEFAULTS, List.of(16, 8), false, true,
-        "a | and a | on the ", List.of(), 0, 100);
+        "a | and a | on the ", List.of(), 0, 100, new Prior(0, "a circle on the sand", 32));
   }
 
   /** Break-a-Scene's SD settings (400 + 400 steps, lr 5e-4 then 2e-6, batch 1, 16x16 maps). */
   public static LearnOptions sdDefaults() {
     return new LearnOptions(Mode.EM, 0, 1, 400, 5e-4, Phase2.LORA, 400, 2e-6 * 50, 4, 1.0, 0.01,
         50, 100, 700, 100, 0.95, DenseCrf.Params.DEFAULTS, List.of(16), false, true,
-        "a photo of | and | and ", List.of(), 0, 100);
+        "a photo of | and | and ", List.of(), 0, 100, new Prior(0, "a photo at the beach", 100));
   }
 
   public LearnOptions withMode(Mode m) {
     return new LearnOptions(m, seed, batch, phase1Steps, phase1Lr, phase2, phase2Steps, phase2Lr,
         loraRank, clipNorm, lambdaAttn, estepTimesteps, estepMinT, estepMaxT, estepEvery, stopIoU,
         crf, attnResolutions, attnMid, flip, promptTemplate, validationPrompts, validateEvery,
-        checkpointEvery);
+        checkpointEvery, prior);
   }
 
   /** The training prompt naming {@code objects} then {@code backgrounds} (tokens). */
@@ -84,14 +99,15 @@ public record LearnOptions(Mode mode, long seed, int batch, int phase1Steps, dou
   public LearnOptions withAttnResolutions(List<Integer> sides) {
     return new LearnOptions(mode, seed, batch, phase1Steps, phase1Lr, phase2, phase2Steps, phase2Lr,
         loraRank, clipNorm, lambdaAttn, estepTimesteps, estepMinT, estepMaxT, estepEvery, stopIoU,
-        crf, sides, attnMid, flip, promptTemplate, validationPrompts, validateEvery, checkpointEvery);
+        crf, sides, attnMid, flip, promptTemplate, validationPrompts, validateEvery, checkpointEvery,
+        prior);
   }
 
   public LearnOptions withEstepTimesteps(int t) {
     return new LearnOptions(mode, seed, batch, phase1Steps, phase1Lr, phase2, phase2Steps, phase2Lr,
         loraRank, clipNorm, lambdaAttn, t, estepMinT, estepMaxT, estepEvery, stopIoU,
         crf, attnResolutions, attnMid, flip, promptTemplate, validationPrompts, validateEvery,
-        checkpointEvery);
+        checkpointEvery, prior);
   }
 
   public boolean usesMasks() {

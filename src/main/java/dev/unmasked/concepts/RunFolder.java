@@ -110,7 +110,7 @@ public final class RunFolder {
     }
     Files.createDirectories(dir.resolve("checkpoint"));
     json(dir.resolve("run.json"), runJson);
-    AtomicFile.write(dir.resolve("loss.csv"), "step,phase,loss,rec,attn,lr,seconds\n".getBytes(StandardCharsets.UTF_8));
+    AtomicFile.write(dir.resolve("loss.csv"), "step,phase,loss,rec,attn,lr,seconds,prior\n".getBytes(StandardCharsets.UTF_8));
     AtomicFile.write(dir.resolve("masks.csv"),
         "estep,step,image,concept,area,iou_previous,iou_truth,truth\n".getBytes(StandardCharsets.UTF_8));
   }
@@ -131,10 +131,11 @@ public final class RunFolder {
   }
 
   void logLoss(long step, String phase, Map<String, Double> terms, double lr) throws IOException {
-    String line = String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%s,%.3e,%.1f%n", step, phase,
+    String line = String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%s,%.3e,%.1f,%s%n", step, phase,
         terms.get("loss"), terms.getOrDefault("rec", Double.NaN),
         terms.containsKey("attn") ? String.format(Locale.ROOT, "%.6f", terms.get("attn")) : "",
-        lr, (System.nanoTime() - t0) / 1e9);
+        lr, (System.nanoTime() - t0) / 1e9,
+        terms.containsKey("prior") ? String.format(Locale.ROOT, "%.6f", terms.get("prior")) : "");
     Files.writeString(dir.resolve("loss.csv"), line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
   }
 
