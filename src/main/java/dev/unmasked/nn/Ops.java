@@ -104,6 +104,20 @@ public final class Ops {
     return filled.toType(x.getDataType(), false);
   }
 
+  /**
+   * The two halves of the last axis, as {@code torch.chunk(x, 2, -1)}. One split instead of two
+   * slices: a slice's backward allocates and zero-fills a gradient of the whole input per slice,
+   * while split's backward is one concatenation (the GEGLU feed-forward of every transformer block).
+   */
+  public static NDArray[] chunk2(NDArray x) {
+    int axis = x.getShape().dimension() - 1;
+    if (x.getShape().get(axis) % 2 != 0) {
+      throw new IllegalArgumentException("cannot halve a last axis of " + x.getShape().get(axis));
+    }
+    ai.djl.ndarray.NDList parts = x.split(2, axis);
+    return new NDArray[] {parts.get(0), parts.get(1)};
+  }
+
   public static NDArray silu(NDArray x) {
     return x.mul(x.getNDArrayInternal().sigmoid());
   }

@@ -41,9 +41,9 @@ final class BasicTransformerBlock {
     NDArray afterAttn = x;
     return dev.unmasked.nn.Scopes.run(() -> {
       NDArray proj = ffProj.forward(norm3.forward(afterAttn)); // [B, HW, 2*inner]
-      long inner = proj.getShape().get(2) / 2;
-      NDArray hidden = proj.get("..., 0:" + inner);
-      NDArray gate = proj.get("..., " + inner + ":");
+      NDArray[] halves = Ops.chunk2(proj); // hidden, gate
+      NDArray hidden = halves[0];
+      NDArray gate = halves[1];
       return ffOut.forward(hidden.mul(Ops.gelu(gate))).add(afterAttn);
     });
   }
