@@ -35,4 +35,18 @@ public final class MachineInfo {
         System.getProperty("java.version"),
         System.getProperty("ai.djl.pytorch.num_threads", "default"));
   }
+
+  /** Peak resident set of this process (VmHWM, kB), or -1 where /proc is not there. */
+  public static long peakRssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException ignored) {
+      // not Linux
+    }
+    return -1;
+  }
 }

@@ -33,14 +33,17 @@ public final class UNetBench {
       NDArray t = m.create(500f);
       double[] fwd = new double[repeats];
       double[] fb = new double[repeats];
+      double fwdRound = 0;
+      double fbRound = 0;
       for (int i = 0; i < repeats + 1; i++) { // first round is warm-up
         try (NDScope s = new NDScope()) {
           long t0 = System.nanoTime();
           NDArray out = unet.forward(x, t, ctx, null);
           out.sum().getFloat();
           long t1 = System.nanoTime();
+          fwdRound = (t1 - t0) / 1e6;
           if (i > 0) {
-            fwd[i - 1] = (t1 - t0) / 1e6;
+            fwd[i - 1] = fwdRound;
           }
         }
         try (NDScope s = new NDScope();
@@ -52,12 +55,15 @@ public final class UNetBench {
           gc.backward(out.square().mean());
           cg.getGradient().sum().getFloat();
           long t1 = System.nanoTime();
+          fbRound = (t1 - t0) / 1e6;
           if (i > 0) {
-            fb[i - 1] = (t1 - t0) / 1e6;
+            fb[i - 1] = fbRound;
           }
         }
         if (log != null) {
-          log.printf("  round %d%s done%n", i, i == 0 ? " (warm-up)" : "");
+          log.printf(java.util.Locale.ROOT, "  round %d%s: forward %.1f ms, forward+backward %.1f ms, "
+              + "peak RSS %.2f GB%n", i, i == 0 ? " (warm-up)" : "", fwdRound, fbRound,
+              MachineInfo.peakRssKb() / 1048576.0);
         }
       }
       long n = unet.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();

@@ -81,6 +81,7 @@ public final class BenchCommand implements Runnable {
         System.out.printf("params %.1fM, batch %d, latents %dx%d: forward %.1f ms, "
                 + "forward+backward(context) %.1f ms (medians of %d)%n", r.params() / 1e6, batch, h,
             w, r.forwardMs(), r.forwardBackwardMs(), repeats);
+        System.out.printf(java.util.Locale.ROOT, "peak RSS %.2f GB%n", MachineInfo.peakRssKb() / 1048576.0);
       }
       return 0;
     }

@@ -81,15 +81,7 @@ public final class LearnBenchmark {
 
   /** VmHWM of this process (kB), or -1 off Linux. */
   public static long peakRssKb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (Exception ignored) {
-      // not Linux
-    }
-    return -1;
+    return dev.unmasked.bench.MachineInfo.peakRssKb();
   }
+
 }
