@@ -2,7 +2,6 @@ package dev.unmasked.basemodel;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.unmasked.model.clip.CLIPTextModel;
 import dev.unmasked.scheduler.BetaSchedule;
 import dev.unmasked.scheduler.SchedulerConfig;
@@ -24,19 +23,7 @@ final class Diffusion {
     return dev.unmasked.training.Noising.addNoise(sched, z, eps, t);
   }
 
-  /** Token ids [B, 77] (int64) of the captions. */
-  static NDArray ids(NDManager m, CLIPTokenizer tok, List<String> captions) {
-    long[] l = new long[captions.size() * 77];
-    for (int i = 0; i < captions.size(); i++) {
-      int[] ids = tok.encodePadded(captions.get(i));
-      for (int j = 0; j < 77; j++) {
-        l[i * 77 + j] = ids[j];
-      }
-    }
-    return m.create(l, new Shape(captions.size(), 77));
-  }
-
   static NDArray encodeText(CLIPTextModel te, CLIPTokenizer tok, NDManager m, List<String> captions) {
-    return te.forward(ids(m, tok, captions)).lastHiddenState();
+    return dev.unmasked.pipeline.TextBatch.encode(te, tok, m, captions);
   }
 }

@@ -2,7 +2,6 @@ package dev.unmasked.concepts;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.unmasked.pipeline.LoadedModel;
 import java.util.List;
 
@@ -10,21 +9,9 @@ import java.util.List;
 final class Prompts {
   private Prompts() {}
 
-  static long[] ids(LoadedModel model, List<String> prompts) {
-    long[] l = new long[prompts.size() * 77];
-    for (int i = 0; i < prompts.size(); i++) {
-      int[] ids = model.tokenizer().encodePadded(prompts.get(i));
-      for (int j = 0; j < 77; j++) {
-        l[i * 77 + j] = ids[j];
-      }
-    }
-    return l;
-  }
-
   /** [B, 77, D] last hidden states (through the extra token rows, so gradients reach them). */
   static NDArray encode(LoadedModel model, NDManager m, List<String> prompts) {
-    NDArray ids = m.create(ids(model, prompts), new Shape(prompts.size(), 77));
-    return model.textEncoder().forward(ids).lastHiddenState();
+    return dev.unmasked.pipeline.TextBatch.encode(model.textEncoder(), model.tokenizer(), m, prompts);
   }
 
   /** Position of {@code tokenId} in a padded prompt, or -1. */
