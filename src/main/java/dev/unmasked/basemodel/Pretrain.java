@@ -18,12 +18,28 @@ public final class Pretrain {
   /** Returns true when every requested stage finished (false: stopped by the time budget). */
   public static boolean run(Path out, String stage, boolean resume, TrainLoop.Budget budget,
       PretrainSettings s, PrintStream log) throws IOException {
-    return run(out, stage, resume, budget, s, EvalSizes.defaults(), log);
+    return run(out, stage, resume, false, budget, s, EvalSizes.defaults(), log);
+  }
+
+  /**
+   * As above; {@code newUnetLength}: a resume may change the UNet stage's step count (the user
+   * asked for it explicitly), the cosine schedule following the new length from the checkpoint's
+   * step on.
+   */
+  public static boolean run(Path out, String stage, boolean resume, boolean newUnetLength,
+      TrainLoop.Budget budget, PretrainSettings s, PrintStream log) throws IOException {
+    return run(out, stage, resume, newUnetLength, budget, s, EvalSizes.defaults(), log);
   }
 
   /** As above, measuring with {@code sizes} (tests shrink them). */
   static boolean run(Path out, String stage, boolean resume, TrainLoop.Budget budget,
       PretrainSettings s, EvalSizes sizes, PrintStream log) throws IOException {
+    return run(out, stage, resume, false, budget, s, sizes, log);
+  }
+
+  static boolean run(Path out, String stage, boolean resume, boolean newUnetLength,
+      TrainLoop.Budget budget, PretrainSettings s, EvalSizes sizes, PrintStream log)
+      throws IOException {
     Path ckpts = out.resolve("checkpoints");
     boolean hasState = false;
     if (Files.isDirectory(ckpts)) {
@@ -39,7 +55,7 @@ public final class Pretrain {
       throw new UserError("--resume: " + out + " holds no checkpoints to resume from");
     }
     if (hasState) {
-      checkSettings(ckpts, s);
+      checkSettings(ckpts, s, newUnetLength, log);
     }
     Files.createDirectories(out);
     TrainLoop.Budget deadline = budget;
@@ -64,7 +80,8 @@ public final class Pretrain {
   }
 
   /** A resume must use the settings its checkpoints were written with (each stage its own). */
-  private static void checkSettings(Path ckpts, PretrainSettings s) throws IOException {
+  private static void checkSettings(Path ckpts, PretrainSettings s, boolean newUnetLength,
+      PrintStream log) throws IOException {
     Map<String, String> want = s.asMetadata();
     try (var files = Files.list(ckpts)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
@@ -83,6 +100,17 @@ public final class Pretrain {
             continue; // a finished stage does not care about the next stage's settings
           }
           String h = have.get(e.getKey());
+          if (h != null && !h.equals(e.getValue()) && newUnetLength
+              && e.getKey().equals("unet_steps")) {
+            long at = Long.parseLong(have.getOrDefault("step", "0"));
+            if (at > s.unetSteps()) {
+              throw new UserError("--unet-steps " + s.unetSteps() + ": " + f.getFileName()
+                  + " is already at step " + at + "; give at least " + at);
+            }
+            log.printf("unet: stage length %s -> %d steps from step %d (the cosine schedule"
+                + " follows the new length from here)%n", h, s.unetSteps(), at);
+            continue;
+          }
           if (h != null && !h.equals(e.getValue())) {
             throw new UserError("--resume: " + f.getFileName() + " was written with " + e.getKey()
                 + " = " + h + ", this run asks for " + e.getValue() + "; resume with the same settings");

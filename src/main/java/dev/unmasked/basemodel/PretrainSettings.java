@@ -30,7 +30,7 @@ public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int va
     double captionDropout, double emaDecay, int evalEvery, int sampleEvery, int checkpointSeconds) {
 
   public static PretrainSettings defaults() {
-    return new PretrainSettings(0, 2000, 1000, 16, 1e-3, 4.0, 1e-6, 8000, 32, 4e-4, 300, 0.1,
+    return new PretrainSettings(0, 2000, 1000, 16, 1e-3, 4.0, 1e-6, 6000, 32, 4e-4, 300, 0.1,
         0.999, 250, 1000, 300);
   }
 

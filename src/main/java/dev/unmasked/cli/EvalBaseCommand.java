@@ -49,6 +49,16 @@ public final class EvalBaseCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "few samples (a smoke test, e.g. for CI)")
   boolean quick;
 
+  @Option(names = "--steps", description = "sampling steps (default: the model's generation_defaults.json)")
+  Integer steps;
+
+  @Option(names = "--guidance", description = "guidance scale (default: the model's generation_defaults.json)")
+  Double guidance;
+
+  @Option(names = "--scheduler",
+      description = "scheduler name as for generate (default: the model's generation_defaults.json)")
+  String scheduler;
+
   @Override
   public Integer call() throws Exception {
     Path dir = model != null ? model : defaultModel();
@@ -67,8 +77,21 @@ public final class EvalBaseCommand implements Callable<Integer> {
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new UserError("--out " + out + " is a file; give a folder");
     }
+    if (steps != null && steps < 1) {
+      throw new UserError("--steps must be at least 1, got " + steps);
+    }
+    if (guidance != null && !(guidance >= 0)) {
+      throw new UserError("--guidance must be >= 0, got " + guidance);
+    }
+    dev.unmasked.eval.GenerationDefaults sampling = null;
+    if (steps != null || guidance != null || scheduler != null) {
+      dev.unmasked.eval.GenerationDefaults d = dev.unmasked.eval.GenerationDefaults.read(dir);
+      sampling = new dev.unmasked.eval.GenerationDefaults(steps != null ? steps : d.steps(),
+          guidance != null ? guidance : d.guidance(), scheduler != null ? scheduler : d.scheduler());
+    }
     PrintStream stdout = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    BaseModelEval.Report r = BaseModelEval.run(dir, out, EvalSettings.of(samples, seed, quick), System.err);
+    BaseModelEval.Report r = BaseModelEval.run(dir, out, EvalSettings.of(samples, seed, quick),
+        sampling, System.err);
     stdout.print(r.table());
     stdout.println("wrote " + r.metricsFile() + " and " + r.samplesFile());
     return 0;

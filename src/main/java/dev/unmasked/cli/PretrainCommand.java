@@ -36,7 +36,9 @@ public final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--decoder-steps") Integer decoderSteps;
   @Option(names = "--vae-batch") Integer vaeBatch;
   @Option(names = "--vae-lr") Double vaeLr;
-  @Option(names = "--unet-steps") Integer unetSteps;
+  @Option(names = "--unet-steps", description = "Steps of the UNet stage; with --resume it may"
+      + " lengthen or shorten a run (the cosine schedule follows the new length from there).")
+  Integer unetSteps;
   @Option(names = "--unet-batch") Integer unetBatch;
   @Option(names = "--unet-lr") Double unetLr;
   @Option(names = "--warmup") Integer warmup;
@@ -59,7 +61,7 @@ public final class PretrainCommand implements Callable<Integer> {
         or(unetLr, d.unetLr()), or(warmup, d.warmup()), d.captionDropout(), d.emaDecay(),
         or(evalEvery, d.evalEvery()), or(sampleEvery, d.sampleEvery()),
         or(checkpointSeconds, d.checkpointSeconds()));
-    return Pretrain.run(out, stage, resume,
+    return Pretrain.run(out, stage, resume, unetSteps != null,
         dev.unmasked.training.TrainLoop.Budget.minutes(minutes), s, System.err) ? 0 : 3;
   }
 

@@ -51,6 +51,15 @@ public final class BaseModelEval {
 
   public static Report run(Path modelDir, Path outDir, EvalSettings s, PrintStream progress)
       throws IOException {
+    return run(modelDir, outDir, s, null, progress);
+  }
+
+  /**
+   * As above, sampling with {@code sampling} instead of the model's {@code generation_defaults.json}
+   * when it is not null (to compare settings before choosing the defaults).
+   */
+  public static Report run(Path modelDir, Path outDir, EvalSettings s, GenerationDefaults sampling,
+      PrintStream progress) throws IOException {
     if (s.seed() < 0 || s.seed() > MAX_SEED) {
       throw new IllegalArgumentException("seed must be in 0.." + MAX_SEED + ", got " + s.seed());
     }
@@ -59,7 +68,7 @@ public final class BaseModelEval {
     long t0 = System.nanoTime();
     try (NDManager m = NDManager.newBaseManager(); Judge judge = Judge.loadDefault()) {
       LoadedModel model = LoadedModel.load(modelDir, m, DataType.FLOAT32);
-      GenerationDefaults defaults = GenerationDefaults.read(modelDir);
+      GenerationDefaults defaults = sampling != null ? sampling : GenerationDefaults.read(modelDir);
 
       // 1. The autoencoder.
       VaeEval.Result vae = VaeEval.run(model.vae(), judge, m, first, s.vaeScenes(), progress);

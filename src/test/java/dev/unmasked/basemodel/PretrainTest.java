@@ -203,6 +203,33 @@ class PretrainTest {
   }
 
   @Test
+  void resumeChangesTheUNetStageLengthOnlyWhenAsked() throws Exception {
+    Path out = dir.resolve("longer");
+    copyTree(straight, out);
+    PretrainSettings s = SETTINGS;
+    PretrainSettings longer = new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(),
+        s.vaeBatch(), s.vaeLr(), s.objectWeight(), s.klWeight(), s.unetSteps() + 2, s.unetBatch(),
+        s.unetLr(), s.warmup(), s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(),
+        s.checkpointSeconds());
+    UserError e = assertThrows(UserError.class, () ->
+        Pretrain.run(out, "all", true, false, TrainLoop.Budget.none(), longer, SIZES, QUIET));
+    assertTrue(e.getMessage().contains("unet_steps"), e.getMessage());
+
+    PretrainSettings shorter = new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(),
+        s.vaeBatch(), s.vaeLr(), s.objectWeight(), s.klWeight(), s.unetSteps() - 2, s.unetBatch(),
+        s.unetLr(), s.warmup(), s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(),
+        s.checkpointSeconds());
+    e = assertThrows(UserError.class, () ->
+        Pretrain.run(out, "all", true, true, TrainLoop.Budget.none(), shorter, SIZES, QUIET));
+    assertTrue(e.getMessage().contains("already at step " + s.unetSteps()), e.getMessage());
+
+    assertTrue(Pretrain.run(out, "all", true, true, TrainLoop.Budget.none(), longer, SIZES, QUIET));
+    Checkpoint c = Checkpoint.read(out.resolve("checkpoints/unet.safetensors"));
+    assertEquals(s.unetSteps() + 2, c.step());
+    assertEquals(Integer.toString(s.unetSteps() + 2), c.metadata().get("unet_steps"));
+  }
+
+  @Test
   void freshRunOverCheckpointsIsRefused() throws Exception {
     Path out = copyOfCheckpoints("fresh-over-old");
     UserError e = assertThrows(UserError.class, () ->
@@ -217,6 +244,19 @@ class PretrainTest {
     UserError e = assertThrows(UserError.class, () ->
         Pretrain.run(out, "all", true, TrainLoop.Budget.none(), SETTINGS, SIZES, QUIET));
     assertTrue(e.getMessage().contains("no checkpoints"), e.getMessage());
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (var files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Path t = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(f, t);
+        }
+      }
+    }
   }
 
   /** A folder holding only the uninterrupted run's checkpoints, for refusals that must not touch it. */
