@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       WorldCommand.class,
       BenchCommand.class,
       PretrainCommand.class,
+      ExportCommand.class,
       LearnCommand.class,
       EvalCommand.class,
     })
