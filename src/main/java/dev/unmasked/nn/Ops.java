@@ -138,11 +138,13 @@ public final class Ops {
   }
 
   /**
-   * Softmax over the last axis, computed as exp(log_softmax(x)). DJL's softmax on libtorch 2.7.1
-   * CPU measured 15x slower than log_softmax + exp on [8, 4096, 4096] (2.57 s vs 0.17 s + 0.1 s);
-   * values agree to float rounding and the gradient is the same function's.
+   * Softmax over the last axis (libtorch's {@code softmax}, whose backward is
+   * {@code _softmax_backward_data}). An earlier version computed exp(log_softmax(x)) after a
+   * measurement that put DJL's softmax 15x behind; re-measured with {@code bench.SoftmaxBench}
+   * (warm, the two paths alternated) the direct softmax is 1.5-2x faster forward and 1.4-3x faster
+   * forward+backward, with the same values to 6e-8 (docs/BENCHMARKS.md).
    */
   public static NDArray softmaxLast(NDArray x) {
-    return x.logSoftmax(-1).exp();
+    return x.softmax(-1);
   }
 }
