@@ -85,6 +85,11 @@ public final class EvalConceptsCommand implements Callable<Integer> {
   @Option(names = "--gen-steps", description = "denoising steps of the samples (default: the model's; --quick 8)")
   Integer genSteps;
 
+  @Option(names = "--learn-arg", paramLabel = "ARG",
+      description = "passed to every learn run (repeat it; e.g. --learn-arg=--lr --learn-arg=1e-3), "
+          + "to compare learn settings on the same suite")
+  List<String> learnArgs = new java.util.ArrayList<>();
+
   @Option(names = "--jobs", defaultValue = "1",
       description = "learn runs side by side, each in a child JVM with cores/N threads (default 1: in this JVM)")
   int jobs;
@@ -119,7 +124,7 @@ public final class EvalConceptsCommand implements Callable<Integer> {
     LearnArgs.Common common = new LearnArgs.Common(modelDir, seed,
         steps != null ? steps : quick ? LearnArgs.QUICK_STEPS : null,
         estepEvery != null ? estepEvery : quick ? LearnArgs.QUICK_ESTEP_EVERY : null,
-        quick ? LearnArgs.QUICK_EXTRA : List.of());
+        concat(quick ? LearnArgs.QUICK_EXTRA : List.of(), learnArgs));
     ConceptFidelity.Settings sampling = new ConceptFidelity.Settings(samples != null ? samples : quick ? 2 : 4,
         backgrounds != null ? backgrounds : quick ? 1 : 2, genSteps != null ? genSteps : quick ? 8 : null,
         6_000_000L + seed);
@@ -225,5 +230,11 @@ public final class EvalConceptsCommand implements Callable<Integer> {
         return new Outcome(code, secs, ProcessMemory.peakMb(self), base, error);
       }
     }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new java.util.ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 }

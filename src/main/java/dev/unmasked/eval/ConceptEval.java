@@ -78,6 +78,7 @@ public final class ConceptEval {
   public static Result run(List<EvalCase> cases, Settings s, LearnLauncher launcher, PrintStream log)
       throws IOException, InterruptedException {
     long t0 = System.nanoTime();
+    checkLearnSettings(s);
     // 1. Learn what is not finished.
     List<Pending> pending = new ArrayList<>();
     for (EvalCase c : cases) {
@@ -269,6 +270,42 @@ public final class ConceptEval {
         Files.delete(p);
       }
     }
+  }
+
+  static final String LEARN_SETTINGS = "learn-settings.json";
+
+  /**
+   * Finished runs are not redone, so an output folder must hold runs of one set of learn settings:
+   * the first evaluation writes them to {@code learn-settings.json}, a later one with other
+   * settings (model, seed, steps, E-step interval, extra learn arguments) is refused.
+   */
+  static void checkLearnSettings(Settings s) throws IOException {
+    JsonObject want = new JsonObject();
+    want.addProperty("model", s.learn().model().toString());
+    want.addProperty("seed", s.learn().seed());
+    want.addProperty("steps", s.learn().steps());
+    want.addProperty("estep_every", s.learn().estepEvery());
+    com.google.gson.JsonArray extra = new com.google.gson.JsonArray();
+    s.learn().extra().forEach(extra::add);
+    want.add("extra_learn_args", extra);
+    Path f = s.out().resolve(LEARN_SETTINGS);
+    if (Files.isRegularFile(f)) {
+      JsonObject have;
+      try {
+        have = JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject();
+      } catch (RuntimeException e) {
+        throw new dev.unmasked.UserError(f + ": unreadable (" + e.getMessage() + "); delete it only"
+            + " if every run in " + s.out() + " used this evaluation's settings");
+      }
+      if (!have.equals(want)) {
+        throw new dev.unmasked.UserError(s.out() + " holds runs learned with other settings (" + f
+            + ": " + have + "; this evaluation: " + want + "); use another --out");
+      }
+      return;
+    }
+    Files.createDirectories(s.out());
+    com.google.gson.Gson g = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+    AtomicFile.write(f, g.toJson(want).getBytes(StandardCharsets.UTF_8));
   }
 
   static void json(Path file, JsonObject o) throws IOException {

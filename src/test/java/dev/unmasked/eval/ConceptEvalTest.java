@@ -119,6 +119,13 @@ class ConceptEvalTest {
     assertArrayEquals(score, Files.readAllBytes(fixed.resolve(ConceptEval.SCORE)));
     assertArrayEquals(costBytes, Files.readAllBytes(fixed.resolve(ConceptEval.COST)));
     assertEquals(csv, Files.readAllLines(out.resolve(ConceptReport.METRICS_CSV)));
+
+    // Other learn settings in the same folder would mix runs: refused before anything is learned.
+    BaseModelEvalTest.Run other = BaseModelEvalTest.run("eval", "concepts", "--quick", "--model",
+        model.toString(), "--out", out.toString(), "--learn-arg=--lr", "--learn-arg=0.001");
+    assertEquals(2, other.code(), other.err());
+    assertTrue(other.err().contains("other settings") && other.err().contains("0.001"), other.err());
+    assertArrayEquals(embeds, Files.readAllBytes(fixed.resolve("learned_embeds.safetensors")));
   }
 
   @Test
