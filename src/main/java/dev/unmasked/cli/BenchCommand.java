@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 /** {@code unmasked bench ...}: speed measurements printed with the machine they ran on. */
 @Command(name = "bench", description = "Measure speed (prints the machine and absolute figures).",
     subcommands = {BenchCommand.Unet.class, BenchCommand.Pipeline.class, BenchCommand.Train.class,
-        BenchCommand.Learn.class}, mixinStandardHelpOptions = true)
+        BenchCommand.Learn.class, BenchCommand.Compare.class}, mixinStandardHelpOptions = true)
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -202,6 +202,87 @@ public final class BenchCommand implements Runnable {
             size, size, d.batch(), r.stepMs(), r.eStepMs(), r.estepT(), r.peakRssKb() / 1048576.0);
       }
       return 0;
+    }
+  }
+
+  @Command(name = "compare", mixinStandardHelpOptions = true,
+      description = {"Side by side with diffusers' UNet on Debian's PyTorch (the reference-bench "
+          + "routine): bench unet in child JVMs and the reference's pybench.py alternated J, P, J, P "
+          + "per row and thread count; a markdown table of medians, ratios, peak RSS and load.",
+          "Rows: tiny (tiny-sd UNet, batch 2, 8x12), toy (toy-world-sized UNet from make_toy_unet.py, "
+              + "batch 32, 16x16), sd15 (SD-1.5-shaped, random weights, batch 1, 64x64). "
+              + "See docs/BENCHMARKS.md."})
+  static final class Compare implements Callable<Integer> {
+    @Option(names = "--reference", paramLabel = "DIR",
+        description = "the reference-bench folder (default: ../shared/reference-bench beside the project)")
+    Path reference;
+
+    @Option(names = "--diffusers-src", paramLabel = "DIR",
+        description = "the src folder of diffusers 0.25.1 (holds diffusers/__init__.py); required")
+    Path diffusersSrc;
+
+    @Option(names = "--python", paramLabel = "FILE", defaultValue = "/usr/bin/python3",
+        description = "Python with Debian's torch (default: ${DEFAULT-VALUE})")
+    Path python;
+
+    @Option(names = "--rows", split = ",", defaultValue = "tiny,toy,sd15",
+        description = "which networks (default: ${DEFAULT-VALUE})")
+    List<String> rows;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,2",
+        description = "torch thread counts, each side alike (default: ${DEFAULT-VALUE})")
+    List<Integer> threads;
+
+    @Option(names = "--pairs", defaultValue = "2",
+        description = "Java, PyTorch process pairs per row and thread count (default: ${DEFAULT-VALUE})")
+    int pairs;
+
+    @Option(names = "--repeats", description = "timed rounds per process (default: 10 tiny, 5 toy, 2 sd15)")
+    Integer repeats;
+
+    @Option(names = "--train", description = "also the full training step (bench train against pytrain.py)")
+    boolean train;
+
+    @Option(names = "--train-steps", defaultValue = "6",
+        description = "timed training steps per process (default: ${DEFAULT-VALUE})")
+    int trainSteps;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "also write the report (markdown) here")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      Path home = Path.of(System.getProperty("unmasked.home", ".")).toAbsolutePath().normalize();
+      Path ref = reference != null ? reference.toAbsolutePath().normalize()
+          : home.resolve("../shared/reference-bench").normalize();
+      var s = new dev.unmasked.bench.SideBySide.Settings(home, ref,
+          diffusersSrc == null ? null : diffusersSrc.toAbsolutePath().normalize(), python, rows, threads,
+          pairs, repeats, train, trainSteps, out, home.resolve("target/side-by-side"));
+      var launch = new dev.unmasked.bench.SideBySide.Launch(dev.unmasked.eval.ChildProcessLauncher::jvmCommand,
+          dev.unmasked.eval.ProcessMemory::peakMb);
+      System.out.print(dev.unmasked.bench.SideBySide.run(s, launch, commandLine(s), System.err));
+      return 0;
+    }
+
+    /** This run with every default spelled out, so that it can be repeated as printed. */
+    private static String commandLine(dev.unmasked.bench.SideBySide.Settings s) {
+      List<String> a = new java.util.ArrayList<>(List.of("./unmasked", "bench", "compare",
+          "--reference", s.reference().toString(), "--diffusers-src",
+          s.diffusersSrc() == null ? "" : s.diffusersSrc().toString(), "--python", s.python().toString(),
+          "--rows", String.join(",", s.rows()), "--threads",
+          String.join(",", s.threads().stream().map(String::valueOf).toList()), "--pairs",
+          Integer.toString(s.pairs())));
+      if (s.repeats() != null) {
+        a.addAll(List.of("--repeats", s.repeats().toString()));
+      }
+      if (s.train()) {
+        a.addAll(List.of("--train", "--train-steps", Integer.toString(s.trainSteps())));
+      }
+      if (s.out() != null) {
+        a.addAll(List.of("--out", s.out().toString()));
+      }
+      return String.join(" ", a.stream().map(x -> x.matches("[A-Za-z0-9_./,=:+-]+") ? x
+          : "'" + x.replace("'", "'\\''") + "'").toList());
     }
   }
 }

@@ -35,6 +35,17 @@ public final class ChildProcessLauncher implements LearnLauncher {
   }
 
   static List<String> javaCommand(int threads) {
+    List<String> c = jvmCommand(threads);
+    c.add("learn");
+    return c;
+  }
+
+  /**
+   * {@code java <this JVM's -D and -X options> -Dai.djl.pytorch.num_threads=T -cp <this classpath>
+   * dev.unmasked.cli.Main}: a child JVM like this one with T libtorch threads, its arguments to be
+   * appended (a mutable list).
+   */
+  public static List<String> jvmCommand(int threads) {
     List<String> c = new ArrayList<>();
     c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -54,7 +65,6 @@ public final class ChildProcessLauncher implements LearnLauncher {
     c.add("-cp");
     c.add(System.getProperty("java.class.path"));
     c.add(MAIN);
-    c.add("learn");
     return c;
   }
 
