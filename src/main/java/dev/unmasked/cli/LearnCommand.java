@@ -83,6 +83,10 @@ public final class LearnCommand implements Callable<Integer> {
   @Option(names = "--crf-bilateral-srgb") Float crfBSrgb;
   @Option(names = "--crf-bilateral-compat") Float crfBCompat;
   @Option(names = "--attn-res", split = ",", description = "Cross-attention map sides to read, e.g. 16,8.") List<Integer> attnRes;
+  @Option(names = "--background-label", description = "map or complement: a background concept's"
+      + " E-step label is its own cross-attention map, or 1 - max of the object maps.")
+  String backgroundLabel;
+
   @Option(names = "--attn-mid", description = "Read the mid block's cross-attention too.") Boolean attnMid;
   @Option(names = "--no-flip", description = "No random horizontal flips.") boolean noFlip;
   @Option(names = "--prompt-template", description = "prefix|joiner|background joiner") String promptTemplate;
@@ -162,7 +166,7 @@ public final class LearnCommand implements Callable<Integer> {
         or(promptTemplate, d.promptTemplate()), validationPrompts != null ? validationPrompts : List.of(),
         or(validateEvery, d.validateEvery()), or(checkpointEvery, d.checkpointEvery()),
         new LearnOptions.Prior(prior ? or(priorWeight, 1.0) : 0, or(priorPrompt, d.prior().prompt()),
-            or(priorImages, d.prior().images())));
+            or(priorImages, d.prior().images())), bgLabel(d));
     if (prior && (o.prior().images() < 1 || !(o.prior().weight() > 0))) {
       throw new UserError("--prior-images must be >= 1 and --prior-weight > 0");
     }
@@ -255,6 +259,17 @@ public final class LearnCommand implements Callable<Integer> {
     if (!init.containsKey(tok)) {
       throw new UserError(opt + " names " + tok + ", which is not a --concept (known: "
           + String.join(", ", init.keySet()) + ")");
+    }
+  }
+
+  private LearnOptions.BackgroundLabel bgLabel(LearnOptions d) {
+    if (backgroundLabel == null) {
+      return d.backgroundLabel();
+    }
+    try {
+      return LearnOptions.BackgroundLabel.valueOf(backgroundLabel.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UserError("--background-label " + backgroundLabel + ": expected map or complement");
     }
   }
 }

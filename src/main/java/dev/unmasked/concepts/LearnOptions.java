@@ -34,13 +34,17 @@ import java.util.List;
  * @param validateEvery steps between validation samples (0: only at the end)
  * @param checkpointEvery steps between checkpoints
  * @param prior prior preservation (Break-a-Scene's): off when its weight is 0
+ * @param backgroundLabel what a background concept's label probability is in the E-step: its own
+ *     cross-attention map ({@code map}, ALGORITHM.md's reading) or {@code 1 - max} of the object
+ *     maps ({@code complement}: the background label of scenes without a background concept,
+ *     given to the background concept)
  */
 public record LearnOptions(Mode mode, long seed, int batch, int phase1Steps, double phase1Lr,
     Phase2 phase2, int phase2Steps, double phase2Lr, int loraRank, double clipNorm,
     double lambdaAttn, int estepTimesteps, int estepMinT, int estepMaxT, int estepEvery,
     double stopIoU, DenseCrf.Params crf, List<Integer> attnResolutions, boolean attnMid,
     boolean flip, String promptTemplate, List<String> validationPrompts, int validateEvery,
-    int checkpointEvery, Prior prior) {
+    int checkpointEvery, Prior prior, BackgroundLabel backgroundLabel) {
 
   /**
    * Prior preservation: {@code images} base-model samples of {@code prompt}, generated once and
@@ -60,25 +64,29 @@ public record LearnOptions(Mode mode, long seed, int batch, int phase1Steps, dou
 
   public enum Phase2 { NONE, LORA, FULL }
 
+  public enum BackgroundLabel { MAP, COMPLEMENT }
+
   /** The embedded toy-world model's defaults. */
   public static LearnOptions toyDefaults() {
     return new LearnOptions(Mode.EM, 0, 4, 300, 5e-3, Phase2.NONE, 0, 1e-4, 4, 1.0, 0.01,
         32, 100, 700, 50, 0.95, DenseCrf.Params.DEFAULTS, List.of(16, 8), false, true,
-        "a | and a | on the ", List.of(), 0, 100, new Prior(0, "a circle on the sand", 32));
+        "a | and a | on the ", List.of(), 0, 100, new Prior(0, "a circle on the sand", 32),
+        BackgroundLabel.MAP);
   }
 
   /** Break-a-Scene's SD settings (400 + 400 steps, lr 5e-4 then 2e-6, batch 1, 16x16 maps). */
   public static LearnOptions sdDefaults() {
     return new LearnOptions(Mode.EM, 0, 1, 400, 5e-4, Phase2.LORA, 400, 2e-6 * 50, 4, 1.0, 0.01,
         50, 100, 700, 100, 0.95, DenseCrf.Params.DEFAULTS, List.of(16), false, true,
-        "a photo of | and | and ", List.of(), 0, 100, new Prior(0, "a photo at the beach", 100));
+        "a photo of | and | and ", List.of(), 0, 100, new Prior(0, "a photo at the beach", 100),
+        BackgroundLabel.MAP);
   }
 
   public LearnOptions withMode(Mode m) {
     return new LearnOptions(m, seed, batch, phase1Steps, phase1Lr, phase2, phase2Steps, phase2Lr,
         loraRank, clipNorm, lambdaAttn, estepTimesteps, estepMinT, estepMaxT, estepEvery, stopIoU,
         crf, attnResolutions, attnMid, flip, promptTemplate, validationPrompts, validateEvery,
-        checkpointEvery, prior);
+        checkpointEvery, prior, backgroundLabel);
   }
 
   /** The training prompt naming {@code objects} then {@code backgrounds} (tokens). */
@@ -100,14 +108,14 @@ public record LearnOptions(Mode mode, long seed, int batch, int phase1Steps, dou
     return new LearnOptions(mode, seed, batch, phase1Steps, phase1Lr, phase2, phase2Steps, phase2Lr,
         loraRank, clipNorm, lambdaAttn, estepTimesteps, estepMinT, estepMaxT, estepEvery, stopIoU,
         crf, sides, attnMid, flip, promptTemplate, validationPrompts, validateEvery, checkpointEvery,
-        prior);
+        prior, backgroundLabel);
   }
 
   public LearnOptions withEstepTimesteps(int t) {
     return new LearnOptions(mode, seed, batch, phase1Steps, phase1Lr, phase2, phase2Steps, phase2Lr,
         loraRank, clipNorm, lambdaAttn, t, estepMinT, estepMaxT, estepEvery, stopIoU,
         crf, attnResolutions, attnMid, flip, promptTemplate, validationPrompts, validateEvery,
-        checkpointEvery, prior);
+        checkpointEvery, prior, backgroundLabel);
   }
 
   public boolean usesMasks() {

@@ -110,15 +110,18 @@ final class MaskEstimator {
     for (float[] m : maps) {
       up.add(Maps.upsampleBilinear(m, side, size));
     }
+    boolean complement = options.backgroundLabel() == LearnOptions.BackgroundLabel.COMPLEMENT;
     for (int p = 0; p < n; p++) {
       float max = 0;
+      for (int j = 0; j < k; j++) {
+        if (!background[j]) {
+          max = Math.max(max, up.get(j)[p]);
+        }
+      }
       float total = 0;
       for (int j = 0; j < k; j++) {
-        float v = up.get(j)[p];
+        float v = background[j] && complement ? 1 - max : up.get(j)[p];
         probs[j * n + p] = v;
-        if (!background[j]) {
-          max = Math.max(max, v);
-        }
         total += v;
       }
       if (!hasBg) {

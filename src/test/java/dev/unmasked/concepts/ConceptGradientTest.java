@@ -32,7 +32,8 @@ class ConceptGradientTest {
     LearnOptions d = LearnOptions.toyDefaults();
     return new LearnOptions(LearnOptions.Mode.USER, 0, 2, 10, 5e-3, LearnOptions.Phase2.NONE, 0,
         1e-4, 4, 1.0, 0.5, 4, 100, 700, 5, 0.95, DenseCrf.Params.DEFAULTS, List.of(8), false,
-        true, d.promptTemplate(), List.of(), 0, 100, d.prior());
+        true, d.promptTemplate(), List.of(), 0, 100, d.prior(),
+        LearnOptions.BackgroundLabel.MAP);
   }
 
   /** A 16x16 image: a red square on the left, a blue disc on the right, grey elsewhere. */
