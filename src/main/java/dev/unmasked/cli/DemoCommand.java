@@ -14,10 +14,6 @@ import picocli.CommandLine.Option;
 /**
  * {@code unmasked demo}: the method end to end on a toy-world scene that ships with the project:
  * learns its two objects and its background with no masks, then generates new compositions.
- *
- * <p>Not registered in {@link Main} yet: it needs the embedded model (models/toyworld-sd), which is
- * still being pretrained; once the model ships, register it and make it the README's first command.
- * Tried end to end on a barely trained pilot model of the same sizes (1 min 50 s on 2 busy cores).
  */
 @Command(
     name = "demo",

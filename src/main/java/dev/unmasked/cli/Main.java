@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       PretrainCommand.class,
       ExportCommand.class,
       LearnCommand.class,
+      DemoCommand.class,
       EvalCommand.class,
     })
 public final class Main implements Runnable {

@@ -68,10 +68,10 @@ public record LearnOptions(Mode mode, long seed, int batch, int phase1Steps, dou
 
   /** The embedded toy-world model's defaults. */
   public static LearnOptions toyDefaults() {
-    return new LearnOptions(Mode.EM, 0, 4, 300, 5e-3, Phase2.NONE, 0, 1e-4, 4, 1.0, 0.01,
+    return new LearnOptions(Mode.EM, 0, 4, 300, 5e-4, Phase2.NONE, 0, 1e-4, 4, 1.0, 0.01,
         32, 100, 700, 50, 0.95, DenseCrf.Params.DEFAULTS, List.of(16, 8), false, true,
         "a | and a | on the ", List.of(), 0, 100, new Prior(0, "a circle on the sand", 32),
-        BackgroundLabel.MAP);
+        BackgroundLabel.COMPLEMENT);
   }
 
   /** Break-a-Scene's SD settings (400 + 400 steps, lr 5e-4 then 2e-6, batch 1, 16x16 maps). */
