@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -68,7 +67,7 @@ public final class PipelineExport {
     Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling("." + target.getFileName() + ".export-"
         + ProcessHandle.current().pid());
-    deleteTree(tmp);
+    dev.unmasked.io.FileTrees.delete(tmp);
     int[] files = {0};
     int tensors = 0;
     long params = 0;
@@ -111,15 +110,15 @@ public final class PipelineExport {
       Path old = null;
       if (Files.exists(target)) {
         old = target.resolveSibling("." + target.getFileName() + ".old-" + ProcessHandle.current().pid());
-        deleteTree(old);
+        dev.unmasked.io.FileTrees.delete(old);
         Files.move(target, old);
       }
       Files.move(tmp, target);
       if (old != null) {
-        deleteTree(old);
+        dev.unmasked.io.FileTrees.delete(old);
       }
     } finally {
-      deleteTree(tmp);
+      dev.unmasked.io.FileTrees.delete(tmp);
     }
     return new Summary(files[0], tensors, params, bytes);
   }
@@ -195,14 +194,4 @@ public final class PipelineExport {
     }
   }
 
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (var walk = Files.walk(p)) {
-      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(q);
-      }
-    }
-  }
 }

@@ -265,11 +265,7 @@ public final class ConceptEval {
 
   /** Removes a run folder left without a checkpoint (files first, then folders). */
   static void deleteRun(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
+    dev.unmasked.io.FileTrees.delete(dir);
   }
 
   static final String LEARN_SETTINGS = "learn-settings.json";

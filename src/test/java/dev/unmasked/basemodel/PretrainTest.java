@@ -205,7 +205,7 @@ class PretrainTest {
   @Test
   void resumeChangesTheUNetStageLengthOnlyWhenAsked() throws Exception {
     Path out = dir.resolve("longer");
-    copyTree(straight, out);
+    dev.unmasked.io.TestTrees.copy(straight, out);
     PretrainSettings s = SETTINGS;
     PretrainSettings longer = new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(),
         s.vaeBatch(), s.vaeLr(), s.objectWeight(), s.klWeight(), s.unetSteps() + 2, s.unetBatch(),
@@ -246,18 +246,6 @@ class PretrainTest {
     assertTrue(e.getMessage().contains("no checkpoints"), e.getMessage());
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (var files = Files.walk(from)) {
-      for (Path f : files.toList()) {
-        Path t = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(f, t);
-        }
-      }
-    }
-  }
 
   /** A folder holding only the uninterrupted run's checkpoints, for refusals that must not touch it. */
   private static Path copyOfCheckpoints(String name) throws IOException {

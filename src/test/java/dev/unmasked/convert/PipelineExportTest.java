@@ -33,7 +33,7 @@ class PipelineExportTest {
   @Test
   void fp16CopyRoundsEveryFloatAndKeepsTheRest() throws Exception {
     Path src = dir.resolve("src");
-    copyTree(TINY, src);
+    dev.unmasked.io.TestTrees.copy(TINY, src);
     Files.createDirectories(src.resolve("checkpoints"));
     Files.writeString(src.resolve("checkpoints/unet.safetensors"), "training state");
     Path out = dir.resolve("out");
@@ -110,16 +110,4 @@ class PipelineExportTest {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws Exception {
-    try (var files = Files.walk(from)) {
-      for (Path f : files.toList()) {
-        Path t = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(f, t);
-        }
-      }
-    }
-  }
 }
