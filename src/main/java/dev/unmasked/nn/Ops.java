@@ -64,6 +64,17 @@ public final class Ops {
    * @param x [B, C, ...]
    */
   public static NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta, float eps) {
+    if (AtenOps.available()) {
+      return AtenOps.groupNorm(x, groups, gamma, beta, eps);
+    }
+    return groupNormComposed(x, groups, gamma, beta, eps);
+  }
+
+  /**
+   * GroupNorm from DJL's ops (layer_norm over each group, then the per-channel affine): the path
+   * used where {@link AtenOps} is not available, and the reference its tests compare against.
+   */
+  static NDArray groupNormComposed(NDArray x, int groups, NDArray gamma, NDArray beta, float eps) {
     Shape shape = x.getShape();
     long b = shape.get(0);
     long c = shape.get(1);
@@ -118,7 +129,13 @@ public final class Ops {
     return new NDArray[] {parts.get(0), parts.get(1)};
   }
 
+  /** {@code torch.nn.functional.silu}: libtorch's fused kernel where {@link AtenOps} is available. */
   public static NDArray silu(NDArray x) {
+    return AtenOps.available() ? AtenOps.silu(x) : siluComposed(x);
+  }
+
+  /** SiLU as {@code x * sigmoid(x)} from DJL's ops (the fallback, and the tests' reference). */
+  static NDArray siluComposed(NDArray x) {
     return x.mul(x.getNDArrayInternal().sigmoid());
   }
 

@@ -1,6 +1,7 @@
 package dev.unmasked.model.layers;
 
 import ai.djl.ndarray.NDArray;
+import dev.unmasked.nn.AtenOps;
 import dev.unmasked.nn.GroupNormLayer;
 import dev.unmasked.nn.LinearLayer;
 import dev.unmasked.nn.Ops;
@@ -9,7 +10,8 @@ import dev.unmasked.nn.Params;
 /**
  * diffusers {@code Attention} with the classic {@code AttnProcessor}: probabilities are computed
  * explicitly as {@code softmax(Q K^T * dim_head^-0.5)} so an {@link AttentionObserver} can see them
- * (and keep them in the autograd graph) before they multiply V. Covers the UNet's self- and
+ * (and keep them in the autograd graph) before they multiply V; layers nobody observes use
+ * libtorch's fused attention where that measured faster ({@link #FUSED_MIN_SCORES}). Covers the UNet's self- and
  * cross-attention (no q/k/v bias) and the VAE's spatial self-attention (group_norm, biases,
  * residual connection).
  */
@@ -95,21 +97,54 @@ public final class Attention {
     NDArray q = headsFirst(toQ.forward(x), b, n); // [B*heads, N, d]
     NDArray k = headsFirst(toK.forward(kv), b, t); // [B*heads, T, d]
     NDArray v = headsFirst(toV.forward(kv), b, t); // [B*heads, T, d]
-    // Scale Q ([B*h, N, d]) rather than the scores ([B*h, N, T]): the same product, and at 4096
-    // tokens the scores are 100x larger than Q.
-    q = Ops.mulScalar(q, 1.0 / Math.sqrt(dimHead));
-    NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)); // [B*h, N, T]
-    NDArray probs = Ops.softmaxLast(scores);
-    if (observer != null && observer.wants(path)) {
-      observed[0] = probs.reshape(b, heads, n, t);
+    NDArray out;
+    if ((observer == null || !observer.wants(path)) && fusedPays(q, k, v, n, t)) {
+      // libtorch's fused attention: the same softmax(Q K^T / sqrt(d)) V, computed in tiles without
+      // the [B*h, N, T] scores and probabilities that backward would otherwise keep.
+      out = AtenOps.attention(q, k, v, 1.0 / Math.sqrt(dimHead)); // [B*heads, N, d]
+    } else {
+      // Probabilities explicitly, for the observer (or where the fused kernel is unavailable).
+      // Scale Q ([B*h, N, d]) rather than the scores ([B*h, N, T]): the same product, and at 4096
+      // tokens the scores are 100x larger than Q.
+      q = Ops.mulScalar(q, 1.0 / Math.sqrt(dimHead));
+      NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)); // [B*h, N, T]
+      NDArray probs = Ops.softmaxLast(scores);
+      if (observer != null && observer.wants(path)) {
+        observed[0] = probs.reshape(b, heads, n, t);
+      }
+      out = probs.batchMatMul(v); // [B*heads, N, d]
     }
-    NDArray out = probs.batchMatMul(v); // [B*heads, N, d]
     out = out.reshape(b, heads, n, dimHead).transpose(0, 2, 1, 3).reshape(b, n, heads * dimHead);
     out = toOut.forward(out); // [B, N, queryDim]
     if (spatial) {
       out = out.transpose(0, 2, 1).reshape(b, c, h, w);
     }
-    return residualConnection ? out.add(residual) : out;
+    // residual first, so the sum is contiguous like the input, not channels-last like the
+    // transposed view `out` is in the spatial (VAE) form (see Transformer2DModel.forward).
+    return residualConnection ? residual.add(out) : out;
+  }
+
+  /**
+   * Scores of at least this many elements per head (SD's 64x64 self-attention has 4096 x 4096) go
+   * through the fused kernel when a backward pass will follow. Measured with
+   * {@code bench.FusedOpsBench} (1 thread, docs/BENCHMARKS.md): libtorch 2.7.1's CPU flash kernel
+   * is 1.2-2x slower than the explicit softmax in the forward pass at every size tried, and in
+   * forward + backward at the toy's and SD's 32x32 sizes, but 1.5x faster forward + backward at
+   * 4096 x 4096, where it also saves the 512 MB score and probability tensors per layer.
+   */
+  static final long FUSED_MIN_SCORES = 1L << 22;
+
+  private static boolean fusedPays(NDArray q, NDArray k, NDArray v, long n, long t) {
+    if (n * t < FUSED_MIN_SCORES || !ai.djl.pytorch.jni.JniUtils.isGradMode()
+        || !AtenOps.available()) {
+      return false;
+    }
+    return requiresGrad(q) || requiresGrad(k) || requiresGrad(v);
+  }
+
+  private static boolean requiresGrad(NDArray a) {
+    return a instanceof ai.djl.pytorch.engine.PtNDArray p
+        && ai.djl.pytorch.jni.JniUtils.requiresGrad(p);
   }
 
   /** [B, L, heads*d] -> [B*heads, L, d]. */

@@ -70,6 +70,10 @@ final class Transformer2DModel {
     } else {
       hs = projOutLinear.forward(hs).reshape(b, h, w, c).transpose(0, 3, 1, 2);
     }
-    return hs.add(x);
+    // x first: the sum takes its operands' first memory format, and hs is a channels-last view
+    // (the transpose above). Leaving it first made every later tensor channels-last, and libtorch's
+    // channels-last group norm and element-wise kernels ran slower than the contiguous ones
+    // (diffusers calls .contiguous() here for the same reason). Addition commutes exactly.
+    return x.add(hs);
   }
 }
