@@ -187,8 +187,7 @@ public final class SideBySide {
   /** Both sides of every process: the launcher's OpenMP and malloc settings. */
   static Map<String, String> javaEnv(Map<String, String> base) {
     Map<String, String> e = new LinkedHashMap<>(base); // LD_PRELOAD (the launcher's) is kept
-    e.put("OMP_WAIT_POLICY", "PASSIVE");
-    e.put("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
+    dev.unmasked.console.LauncherEnvironment.apply(e);
     return e;
   }
 

@@ -88,8 +88,10 @@ public final class ChildProcessLauncher implements LearnLauncher {
         StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
     long t0 = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    dev.unmasked.console.LauncherEnvironment.apply(pb.environment());
+    Process p = pb.start();
     live.add(p);
     double peak = Double.NaN;
     try {

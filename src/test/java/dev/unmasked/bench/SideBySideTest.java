@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unmasked.console.LauncherEnvironment;
+
 import dev.unmasked.UserError;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,12 +117,12 @@ class SideBySideTest {
     assertEquals("1", py.get("HF_HUB_OFFLINE"));
     assertEquals("1", py.get("OPENBLAS_NUM_THREADS"));
     assertEquals("PASSIVE", py.get("OMP_WAIT_POLICY"));
-    assertEquals("glibc.malloc.hugetlb=1", py.get("GLIBC_TUNABLES"));
+    assertEquals(LauncherEnvironment.MALLOC_TUNABLES, py.get("GLIBC_TUNABLES"));
     assertEquals("/usr/bin", py.get("PATH"));
     Map<String, String> java = SideBySide.javaEnv(base);
     assertEquals("/x/mkl_amd.so", java.get("LD_PRELOAD"));
     assertEquals("PASSIVE", java.get("OMP_WAIT_POLICY"));
-    assertEquals("glibc.malloc.hugetlb=1", java.get("GLIBC_TUNABLES"));
+    assertEquals(LauncherEnvironment.MALLOC_TUNABLES, java.get("GLIBC_TUNABLES"));
   }
 
   @Test
@@ -169,5 +171,15 @@ class SideBySideTest {
     assertEquals(10, SideBySide.repeats(settings(null), "tiny"));
     assertEquals(5, SideBySide.repeats(settings(null), "toy"));
     assertEquals(2, SideBySide.repeats(settings(null), "sd15"));
+  }
+
+  @Test
+  void launcherAndTestRunUseTheSameMallocSettings() throws java.io.IOException {
+    String launcher = java.nio.file.Files.readString(java.nio.file.Path.of("unmasked"));
+    assertTrue(launcher.contains("GLIBC_TUNABLES:-" + LauncherEnvironment.MALLOC_TUNABLES + "}"),
+        "launcher GLIBC_TUNABLES differ from LauncherEnvironment");
+    String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml"));
+    assertTrue(pom.contains("<GLIBC_TUNABLES>" + LauncherEnvironment.MALLOC_TUNABLES + "</GLIBC_TUNABLES>"),
+        "pom.xml GLIBC_TUNABLES differ from LauncherEnvironment");
   }
 }
