@@ -100,6 +100,9 @@ public final class Pretrain {
             continue; // a finished stage does not care about the next stage's settings
           }
           String h = have.get(e.getKey());
+          if (h == null && e.getKey().equals(PretrainSettings.UNET_OBJECT_WEIGHT)) {
+            h = "1.0"; // written before the setting existed: the plain loss
+          }
           if (h != null && !h.equals(e.getValue()) && newUnetLength
               && e.getKey().equals("unet_steps")) {
             long at = Long.parseLong(have.getOrDefault("step", "0"));

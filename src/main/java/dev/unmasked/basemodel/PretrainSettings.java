@@ -24,14 +24,34 @@ import java.util.Map;
  * @param evalEvery UNet steps between held-out evaluations (loss.csv rows)
  * @param sampleEvery UNet steps between sample grids
  * @param checkpointSeconds seconds between checkpoints
+ * @param unetObjectWeight weight of object latent pixels in the UNet stage's noise-prediction loss
+ *     (background pixels weigh 1; 1 is SD's plain mean); checkpoints written before it existed
+ *     count as 1
  */
 public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int vaeBatch, double vaeLr,
     double objectWeight, double klWeight, int unetSteps, int unetBatch, double unetLr, int warmup,
-    double captionDropout, double emaDecay, int evalEvery, int sampleEvery, int checkpointSeconds) {
+    double captionDropout, double emaDecay, int evalEvery, int sampleEvery, int checkpointSeconds,
+    double unetObjectWeight) {
+
+  /** The settings with the UNet stage's plain (unweighted) loss. */
+  public PretrainSettings(long seed, int vaeSteps, int decoderSteps, int vaeBatch, double vaeLr,
+      double objectWeight, double klWeight, int unetSteps, int unetBatch, double unetLr, int warmup,
+      double captionDropout, double emaDecay, int evalEvery, int sampleEvery,
+      int checkpointSeconds) {
+    this(seed, vaeSteps, decoderSteps, vaeBatch, vaeLr, objectWeight, klWeight, unetSteps, unetBatch,
+        unetLr, warmup, captionDropout, emaDecay, evalEvery, sampleEvery, checkpointSeconds, 1.0);
+  }
 
   public static PretrainSettings defaults() {
     return new PretrainSettings(0, 2000, 1000, 16, 1e-3, 4.0, 1e-6, 6000, 32, 4e-4, 300, 0.1,
-        0.999, 250, 1000, 300);
+        0.999, 250, 1000, 300, 1.0);
+  }
+
+  /** The same settings with another UNet-stage object weight. */
+  public PretrainSettings withUnetObjectWeight(double w) {
+    return new PretrainSettings(seed, vaeSteps, decoderSteps, vaeBatch, vaeLr, objectWeight,
+        klWeight, unetSteps, unetBatch, unetLr, warmup, captionDropout, emaDecay, evalEvery,
+        sampleEvery, checkpointSeconds, w);
   }
 
   /** Whether setting {@code key} shapes the UNet stage (true) or the VAE stage (false); seed and
@@ -43,6 +63,9 @@ public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int va
     boolean unetKey = key.startsWith("unet_") || key.equals("caption_dropout") || key.equals("ema_decay");
     return unetKey == unetStage;
   }
+
+  /** Metadata key of {@link #unetObjectWeight}; absent from checkpoints written before it. */
+  static final String UNET_OBJECT_WEIGHT = "unet_object_weight";
 
   /** The settings that define the run (a resume must match them), as checkpoint metadata. */
   public Map<String, String> asMetadata() {
@@ -60,6 +83,7 @@ public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int va
     m.put("warmup", Integer.toString(warmup));
     m.put("caption_dropout", Double.toString(captionDropout));
     m.put("ema_decay", Double.toString(emaDecay));
+    m.put(UNET_OBJECT_WEIGHT, Double.toString(unetObjectWeight));
     return m;
   }
 }

@@ -100,7 +100,12 @@ final class UNetStage {
             NDArray zt = Diffusion.addNoise(sched, z, eps, t);
             NDArray ctx = Diffusion.encodeText(te, tok, base, caps);
             NDArray pred = unet.forward(zt, base.create(t), ctx, null);
-            return Map.of(TrainLoop.TOTAL, pred.sub(eps).square().mean());
+            NDArray sq = pred.sub(eps).square();
+            if (s.unetObjectWeight() == 1.0) {
+              return Map.of(TrainLoop.TOTAL, sq.mean());
+            }
+            NDArray w = latentWeights(base, batch, s.unetObjectWeight(), z.getShape().get(2));
+            return Map.of(TrainLoop.TOTAL, sq.mul(w).mean().div(w.mean()));
           };
           TrainLoop.Listener listener = new TrainLoop.Listener() {
             double lossSum;
@@ -144,6 +149,21 @@ final class UNetStage {
         }
       }
     }
+  }
+
+  /**
+   * Loss weights at latent resolution, [B, 1, h, h]: each latent pixel the mean of its image
+   * pixels' weights ({@link VaeStage#pixelWeights}: objects {@code objectWeight}, background 1), so a
+   * latent pixel an object half covers weighs halfway. Computed by libtorch from the image-size
+   * weights (a tensor libtorch owns, as the loss's backward needs it).
+   */
+  static NDArray latentWeights(NDManager m, TrainingStream.Batch batch, double objectWeight,
+      long latentSize) {
+    int b = batch.size();
+    long f = Scene.CANVAS / latentSize;
+    NDArray px = m.create(VaeStage.pixelWeights(batch, objectWeight),
+        new Shape(b, 1, Scene.CANVAS, Scene.CANVAS));
+    return px.reshape(b, 1, latentSize, f, latentSize, f).mean(new int[] {5}).mean(new int[] {3});
   }
 
   /** Held-out MSE per bucket of the EMA weights. */

@@ -40,6 +40,9 @@ public final class PretrainCommand implements Callable<Integer> {
       + " lengthen or shorten a run (the cosine schedule follows the new length from there).")
   Integer unetSteps;
   @Option(names = "--unet-batch") Integer unetBatch;
+  @Option(names = "--unet-object-weight", description = "Weight of object latent pixels in the UNet"
+      + " stage's loss (background 1; default 1, the plain mean). A resume must keep it.")
+  Double unetObjectWeight;
   @Option(names = "--unet-lr") Double unetLr;
   @Option(names = "--warmup") Integer warmup;
   @Option(names = "--eval-every") Integer evalEvery;
@@ -60,7 +63,11 @@ public final class PretrainCommand implements Callable<Integer> {
         d.objectWeight(), d.klWeight(), or(unetSteps, d.unetSteps()), or(unetBatch, d.unetBatch()),
         or(unetLr, d.unetLr()), or(warmup, d.warmup()), d.captionDropout(), d.emaDecay(),
         or(evalEvery, d.evalEvery()), or(sampleEvery, d.sampleEvery()),
-        or(checkpointSeconds, d.checkpointSeconds()));
+        or(checkpointSeconds, d.checkpointSeconds()), or(unetObjectWeight, d.unetObjectWeight()));
+    if (!(s.unetObjectWeight() > 0) || Double.isInfinite(s.unetObjectWeight())) {
+      throw new UserError("--unet-object-weight must be a positive number, got "
+          + s.unetObjectWeight());
+    }
     return Pretrain.run(out, stage, resume, unetSteps != null,
         dev.unmasked.training.TrainLoop.Budget.minutes(minutes), s, System.err) ? 0 : 3;
   }

@@ -199,6 +199,10 @@ class PretrainTest {
     e = assertThrows(UserError.class, () ->
         Pretrain.run(out, "all", true, TrainLoop.Budget.none(), otherSeed, SIZES, QUIET));
     assertTrue(e.getMessage().contains("seed"), e.getMessage());
+    PretrainSettings weighted = s.withUnetObjectWeight(4.0);
+    e = assertThrows(UserError.class, () ->
+        Pretrain.run(out, "all", true, TrainLoop.Budget.none(), weighted, SIZES, QUIET));
+    assertTrue(e.getMessage().contains("unet_object_weight"), e.getMessage());
     assertFalse(Files.exists(out.resolve("vae")), "a refused resume must not start training");
   }
 
@@ -277,5 +281,36 @@ class PretrainTest {
       rows.add(f[0] + "," + f[2] + "," + String.join(",", List.of(f).subList(5, f.length)));
     }
     return rows;
+  }
+
+  @Test
+  void latentWeightsAverageTheObjectPixels() {
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+        dev.unmasked.toyworld.TrainingStream stream = new dev.unmasked.toyworld.TrainingStream(5,
+            dev.unmasked.toyworld.SceneOptions.training(), 1, 4)) {
+      dev.unmasked.toyworld.TrainingStream.Batch batch = stream.nextBatch(3);
+      float[] px = VaeStage.pixelWeights(batch, 4.0);
+      float[] w = UNetStage.latentWeights(m, batch, 4.0, 16).toFloatArray();
+      assertEquals(3 * 16 * 16, w.length);
+      int full = 0;
+      int plain = 0;
+      for (int i = 0; i < 3; i++) {
+        for (int y = 0; y < 16; y++) {
+          for (int x = 0; x < 16; x++) {
+            double sum = 0;
+            for (int dy = 0; dy < 4; dy++) {
+              for (int dx = 0; dx < 4; dx++) {
+                sum += px[i * 4096 + (4 * y + dy) * 64 + 4 * x + dx];
+              }
+            }
+            float v = w[i * 256 + y * 16 + x];
+            assertEquals(sum / 16, v, 1e-5, "latent pixel " + i + "," + y + "," + x);
+            full += v == 4f ? 1 : 0;
+            plain += v == 1f ? 1 : 0;
+          }
+        }
+      }
+      assertTrue(full > 0 && plain > 0, "objects and background both present: " + full + "/" + plain);
+    }
   }
 }
