@@ -9,6 +9,12 @@ public final class MachineInfo {
   private MachineInfo() {}
 
   public static String describe() {
+    return machine() + ", torch threads "
+        + System.getProperty("ai.djl.pytorch.num_threads", "default");
+  }
+
+  /** The machine and runtime without this process's thread count (for reports of child runs). */
+  public static String machine() {
     String cpu = "unknown CPU";
     try {
       for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
@@ -30,10 +36,8 @@ public final class MachineInfo {
     } catch (IOException | NumberFormatException ignored) {
       // leave 0
     }
-    return String.format("%s, %d cores, %d GiB RAM, Java %s, DJL 0.36.0 / libtorch 2.7.1 CPU, "
-            + "torch threads %s", cpu, Runtime.getRuntime().availableProcessors(), memGb,
-        System.getProperty("java.version"),
-        System.getProperty("ai.djl.pytorch.num_threads", "default"));
+    return String.format("%s, %d cores, %d GiB RAM, Java %s, DJL 0.36.0 / libtorch 2.7.1 CPU",
+        cpu, Runtime.getRuntime().availableProcessors(), memGb, System.getProperty("java.version"));
   }
 
   /** Peak resident set of this process (VmHWM, kB), or -1 where /proc is not there. */

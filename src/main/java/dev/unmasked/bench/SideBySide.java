@@ -423,7 +423,8 @@ public final class SideBySide {
 
   static String report(String pythonInfo, List<Line> unet, List<Line> train, String commandLine) {
     StringBuilder b = new StringBuilder();
-    b.append("machine: ").append(MachineInfo.describe()).append('\n');
+    b.append("machine: ").append(MachineInfo.machine())
+        .append(" (each process with the threads of its row)").append('\n');
     b.append("python: ").append(pythonInfo).append('\n');
     b.append("\nMedians (min-max) over all timed rounds of all processes of each side, processes "
         + "alternated Java, PyTorch; ratio = Java time / PyTorch time; peak RSS = VmHWM of each "
