@@ -25,6 +25,15 @@ public final class UNetBench {
 
   public static Result run(UNet2DConditionModel unet, int batch, int h, int w, int repeats,
       PrintStream log) {
+    return run(unet, batch, h, w, repeats, false, log);
+  }
+
+  /**
+   * @param checkpointed forward+backward with activation checkpointing per block
+   *     ({@link UNet2DConditionModel#checkpointedBackward})
+   */
+  public static Result run(UNet2DConditionModel unet, int batch, int h, int w, int repeats,
+      boolean checkpointed, PrintStream log) {
     UNet2DConditionConfig c = unet.config();
     try (NDManager m = NDManager.newBaseManager()) {
       Engine.getInstance().setRandomSeed(0);
@@ -48,12 +57,17 @@ public final class UNetBench {
         }
         try (NDScope s = new NDScope();
             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          NDArray cg = ctx.duplicate();
-          cg.setRequiresGradient(true);
           long t0 = System.nanoTime();
-          NDArray out = unet.forward(x, t, cg, null);
-          gc.backward(out.square().mean());
-          cg.getGradient().sum().getFloat();
+          if (checkpointed) {
+            unet.checkpointedBackward(x, t, ctx, out -> out.square().mean()).contextGradient()
+                .sum().getFloat();
+          } else {
+            NDArray cg = ctx.duplicate();
+            cg.setRequiresGradient(true);
+            NDArray out = unet.forward(x, t, cg, null);
+            gc.backward(out.square().mean());
+            cg.getGradient().sum().getFloat();
+          }
           long t1 = System.nanoTime();
           fbRound = (t1 - t0) / 1e6;
           if (i > 0) {

@@ -50,6 +50,10 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--repeats", defaultValue = "3", description = "timed rounds after one warm-up")
     int repeats;
 
+    @Option(names = "--checkpoint", description = "forward+backward with activation checkpointing"
+        + " per UNet block (less memory, about one more forward pass)")
+    boolean checkpoint;
+
     @Override
     public Integer call() throws Exception {
       if ((model == null) == !sd15) {
@@ -77,7 +81,10 @@ public final class BenchCommand implements Runnable {
           name = "UNet of " + model;
         }
         System.out.printf("%s, loaded in %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
-        UNetBench.Result r = UNetBench.run(unet, batch, h, w, repeats, System.out);
+        if (checkpoint) {
+          System.out.println("forward+backward with activation checkpointing per block");
+        }
+        UNetBench.Result r = UNetBench.run(unet, batch, h, w, repeats, checkpoint, System.out);
         System.out.printf("params %.1fM, batch %d, latents %dx%d: forward %.1f ms, "
                 + "forward+backward(context) %.1f ms (medians of %d)%n", r.params() / 1e6, batch, h,
             w, r.forwardMs(), r.forwardBackwardMs(), repeats);

@@ -9,12 +9,21 @@
 // names must equal the exported ones (a mismatch is a link error at load time, never a wrong call).
 //
 // Build: g++ -std=c++17 -O2 -shared -fPIC -I$JAVA_HOME/include -I$JAVA_HOME/include/linux \
-//        -o libunmasked_aten.so aten_ops.cc $LIBTORCH/libtorch_cpu.so -Wl,-rpath,$LIBTORCH
+//        -o libunmasked_aten.so aten_ops.cc $LIBTORCH/libtorch_cpu.so $LIBTORCH/libc10.so \
+//        -Wl,-rpath,$LIBTORCH
 #include <jni.h>
 
 #include <cstdint>
 #include <exception>
 #include <optional>
+
+namespace c10 {
+// Only the exported, non-virtual member used below.
+class TensorImpl {
+ public:
+  bool requires_grad() const;
+};
+}  // namespace c10
 
 namespace at {
 // Declared, never defined here: non-trivial copy and destructor make the C++ ABI return it through
@@ -112,6 +121,16 @@ JNIEXPORT jlong JNICALL Java_dev_unmasked_nn_AtenOps_sdpa0(JNIEnv* env, jclass, 
   return handle_of(new at::Tensor(at::_ops::scaled_dot_product_attention::call(
       tensor(q), tensor(k), tensor(v), as_optional(none), 0.0, false, std::optional<double>(scale),
       false)));
+  ATEN_CATCH
+}
+
+// Whether autograd tracks the tensor: a leaf that requires grad, or a result with a grad_fn (DJL
+// 0.36's own requiresGrad answers false for the latter).
+JNIEXPORT jboolean JNICALL Java_dev_unmasked_nn_AtenOps_requiresGrad0(JNIEnv* env, jclass,
+                                                                       jlong x) {
+  ATEN_TRY
+  const c10::TensorImpl* impl = *reinterpret_cast<c10::TensorImpl* const*>(x);
+  return impl->requires_grad() ? JNI_TRUE : JNI_FALSE;
   ATEN_CATCH
 }
 

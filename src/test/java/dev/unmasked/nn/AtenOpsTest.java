@@ -160,4 +160,25 @@ class AtenOpsTest {
       }
     }
   }
+
+  @Test
+  void tracksGradientSeesResultsAsWellAsLeaves() {
+    needLibrary();
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray plain = m.ones(new Shape(3));
+      NDArray leaf = m.ones(new Shape(3));
+      leaf.setRequiresGradient(true);
+      assertTrue(!AtenOps.tracksGradient(plain), "a plain tensor");
+      assertTrue(AtenOps.tracksGradient(leaf), "a leaf that requires grad");
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray y = leaf.mul(leaf).sum();
+        assertTrue(AtenOps.tracksGradient(y), "a result with a grad_fn");
+        assertTrue(!AtenOps.tracksGradient(plain.mul(plain)), "a result of plain tensors");
+        assertTrue(!ai.djl.pytorch.jni.JniUtils.requiresGrad((ai.djl.pytorch.engine.PtNDArray) y),
+            "DJL's own answer is false for results: if this fails, DJL changed and "
+                + "tracksGradient may be replaced by it");
+        gc.backward(y);
+      }
+    }
+  }
 }

@@ -139,12 +139,7 @@ public final class Attention {
         || !AtenOps.available()) {
       return false;
     }
-    return requiresGrad(q) || requiresGrad(k) || requiresGrad(v);
-  }
-
-  private static boolean requiresGrad(NDArray a) {
-    return a instanceof ai.djl.pytorch.engine.PtNDArray p
-        && ai.djl.pytorch.jni.JniUtils.requiresGrad(p);
+    return AtenOps.tracksGradient(q) || AtenOps.tracksGradient(k) || AtenOps.tracksGradient(v);
   }
 
   /** [B, L, heads*d] -> [B*heads, L, d]. */
