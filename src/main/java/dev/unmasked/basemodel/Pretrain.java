@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 
 /** The {@code pretrain} command's work: the stages in order, each resumable. */
 public final class Pretrain {
@@ -28,18 +29,45 @@ public final class Pretrain {
    */
   public static boolean run(Path out, String stage, boolean resume, boolean newUnetLength,
       TrainLoop.Budget budget, PretrainSettings s, PrintStream log) throws IOException {
-    return run(out, stage, resume, newUnetLength, budget, s, EvalSizes.defaults(), log);
+    return run(out, stage, resume, newUnetLength ? Set.of(UNET_STEPS) : Set.of(), budget, s,
+        EvalSizes.defaults(), log);
   }
+
+  /**
+   * As above; {@code changeable}: the UNet-stage settings a resume may change because the user gave
+   * them explicitly ({@code unet_steps}: the cosine schedule follows the new length from the
+   * checkpoint's step on; {@code unet_object_weight}: the loss changes from that step on, a
+   * fine-tuning phase). Any other difference is refused.
+   */
+  public static boolean run(Path out, String stage, boolean resume, Set<String> changeable,
+      TrainLoop.Budget budget, PretrainSettings s, PrintStream log) throws IOException {
+    return run(out, stage, resume, changeable, budget, s, EvalSizes.defaults(), log);
+  }
+
+  /** The keys of {@link PretrainSettings#asMetadata} that {@code changeable} may name. */
+  public static final String UNET_STEPS = "unet_steps";
 
   /** As above, measuring with {@code sizes} (tests shrink them). */
   static boolean run(Path out, String stage, boolean resume, TrainLoop.Budget budget,
       PretrainSettings s, EvalSizes sizes, PrintStream log) throws IOException {
-    return run(out, stage, resume, false, budget, s, sizes, log);
+    return run(out, stage, resume, Set.of(), budget, s, sizes, log);
   }
 
   static boolean run(Path out, String stage, boolean resume, boolean newUnetLength,
       TrainLoop.Budget budget, PretrainSettings s, EvalSizes sizes, PrintStream log)
       throws IOException {
+    return run(out, stage, resume, newUnetLength ? Set.of(UNET_STEPS) : Set.of(), budget, s, sizes,
+        log);
+  }
+
+  static boolean run(Path out, String stage, boolean resume, Set<String> changeable,
+      TrainLoop.Budget budget, PretrainSettings s, EvalSizes sizes, PrintStream log)
+      throws IOException {
+    for (String k : changeable) {
+      if (!k.equals(UNET_STEPS) && !k.equals(PretrainSettings.UNET_OBJECT_WEIGHT)) {
+        throw new IllegalArgumentException("not a changeable setting: " + k);
+      }
+    }
     Path ckpts = out.resolve("checkpoints");
     boolean hasState = false;
     if (Files.isDirectory(ckpts)) {
@@ -55,7 +83,7 @@ public final class Pretrain {
       throw new UserError("--resume: " + out + " holds no checkpoints to resume from");
     }
     if (hasState) {
-      checkSettings(ckpts, s, newUnetLength, log);
+      checkSettings(ckpts, s, changeable, log);
     }
     Files.createDirectories(out);
     TrainLoop.Budget deadline = budget;
@@ -80,7 +108,7 @@ public final class Pretrain {
   }
 
   /** A resume must use the settings its checkpoints were written with (each stage its own). */
-  private static void checkSettings(Path ckpts, PretrainSettings s, boolean newUnetLength,
+  private static void checkSettings(Path ckpts, PretrainSettings s, Set<String> changeable,
       PrintStream log) throws IOException {
     Map<String, String> want = s.asMetadata();
     try (var files = Files.list(ckpts)) {
@@ -103,8 +131,8 @@ public final class Pretrain {
           if (h == null && e.getKey().equals(PretrainSettings.UNET_OBJECT_WEIGHT)) {
             h = "1.0"; // written before the setting existed: the plain loss
           }
-          if (h != null && !h.equals(e.getValue()) && newUnetLength
-              && e.getKey().equals("unet_steps")) {
+          if (h != null && !h.equals(e.getValue()) && changeable.contains(UNET_STEPS)
+              && e.getKey().equals(UNET_STEPS)) {
             long at = Long.parseLong(have.getOrDefault("step", "0"));
             if (at > s.unetSteps()) {
               throw new UserError("--unet-steps " + s.unetSteps() + ": " + f.getFileName()
@@ -112,6 +140,13 @@ public final class Pretrain {
             }
             log.printf("unet: stage length %s -> %d steps from step %d (the cosine schedule"
                 + " follows the new length from here)%n", h, s.unetSteps(), at);
+            continue;
+          }
+          if (h != null && !h.equals(e.getValue()) && unetCheckpoint
+              && changeable.contains(PretrainSettings.UNET_OBJECT_WEIGHT)
+              && e.getKey().equals(PretrainSettings.UNET_OBJECT_WEIGHT)) {
+            log.printf("unet: object weight %s -> %s from step %s (the loss changes from here)%n",
+                h, e.getValue(), have.getOrDefault("step", "0"));
             continue;
           }
           if (h != null && !h.equals(e.getValue())) {

@@ -65,7 +65,7 @@ public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int va
   }
 
   /** Metadata key of {@link #unetObjectWeight}; absent from checkpoints written before it. */
-  static final String UNET_OBJECT_WEIGHT = "unet_object_weight";
+  public static final String UNET_OBJECT_WEIGHT = "unet_object_weight";
 
   /** The settings that define the run (a resume must match them), as checkpoint metadata. */
   public Map<String, String> asMetadata() {

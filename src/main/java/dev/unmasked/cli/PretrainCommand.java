@@ -41,7 +41,8 @@ public final class PretrainCommand implements Callable<Integer> {
   Integer unetSteps;
   @Option(names = "--unet-batch") Integer unetBatch;
   @Option(names = "--unet-object-weight", description = "Weight of object latent pixels in the UNet"
-      + " stage's loss (background 1; default 1, the plain mean). A resume must keep it.")
+      + " stage's loss (background 1; default 1, the plain mean). Given with --resume, the loss"
+      + " changes from the checkpoint's step on (a fine-tuning phase); otherwise a resume keeps it.")
   Double unetObjectWeight;
   @Option(names = "--unet-lr") Double unetLr;
   @Option(names = "--warmup") Integer warmup;
@@ -68,7 +69,14 @@ public final class PretrainCommand implements Callable<Integer> {
       throw new UserError("--unet-object-weight must be a positive number, got "
           + s.unetObjectWeight());
     }
-    return Pretrain.run(out, stage, resume, unetSteps != null,
+    java.util.Set<String> changeable = new java.util.HashSet<>();
+    if (unetSteps != null) {
+      changeable.add(Pretrain.UNET_STEPS);
+    }
+    if (unetObjectWeight != null) {
+      changeable.add(dev.unmasked.basemodel.PretrainSettings.UNET_OBJECT_WEIGHT);
+    }
+    return Pretrain.run(out, stage, resume, changeable,
         dev.unmasked.training.TrainLoop.Budget.minutes(minutes), s, System.err) ? 0 : 3;
   }
 

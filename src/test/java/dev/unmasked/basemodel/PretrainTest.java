@@ -234,6 +234,32 @@ class PretrainTest {
   }
 
   @Test
+  void resumeChangesTheObjectWeightOnlyWhenAsked() throws Exception {
+    Path out = dir.resolve("reweighted");
+    dev.unmasked.io.TestTrees.copy(straight, out);
+    PretrainSettings s = SETTINGS;
+    PretrainSettings longer = new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(),
+        s.vaeBatch(), s.vaeLr(), s.objectWeight(), s.klWeight(), s.unetSteps() + 2, s.unetBatch(),
+        s.unetLr(), s.warmup(), s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(),
+        s.checkpointSeconds()).withUnetObjectWeight(4.0);
+    UserError e = assertThrows(UserError.class, () -> Pretrain.run(out, "all", true,
+        java.util.Set.of(Pretrain.UNET_STEPS), TrainLoop.Budget.none(), longer, SIZES, QUIET));
+    assertTrue(e.getMessage().contains("unet_object_weight"), e.getMessage());
+
+    assertTrue(Pretrain.run(out, "all", true,
+        java.util.Set.of(Pretrain.UNET_STEPS, PretrainSettings.UNET_OBJECT_WEIGHT),
+        TrainLoop.Budget.none(), longer, SIZES, QUIET));
+    Checkpoint c = Checkpoint.read(out.resolve("checkpoints/unet.safetensors"));
+    assertEquals(s.unetSteps() + 2, c.step());
+    assertEquals("4.0", c.metadata().get(PretrainSettings.UNET_OBJECT_WEIGHT));
+    // from now on the run is a weighted one: resuming it with the plain loss is refused
+    PretrainSettings plain = longer.withUnetObjectWeight(1.0);
+    e = assertThrows(UserError.class, () -> Pretrain.run(out, "all", true,
+        java.util.Set.of(Pretrain.UNET_STEPS), TrainLoop.Budget.none(), plain, SIZES, QUIET));
+    assertTrue(e.getMessage().contains("unet_object_weight"), e.getMessage());
+  }
+
+  @Test
   void freshRunOverCheckpointsIsRefused() throws Exception {
     Path out = copyOfCheckpoints("fresh-over-old");
     UserError e = assertThrows(UserError.class, () ->
