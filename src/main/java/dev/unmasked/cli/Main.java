@@ -45,9 +45,15 @@ public final class Main implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
+  /** Columns of {@code --help} (every subcommand's). */
+  static final int HELP_WIDTH = 100;
+
   /** The configured command line; tests run commands through it without exiting the JVM. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    // the descriptions are written as lines of up to 100 columns; at picocli's default 80 each
+    // would break in two
+    cl.setUsageHelpWidth(HELP_WIDTH);
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           if (isUserFacing(ex)) {
