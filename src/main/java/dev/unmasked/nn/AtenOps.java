@@ -86,6 +86,16 @@ public final class AtenOps {
    * scale) v without a mask or dropout. q [..., N, d], k and v [..., T, d] -> [..., N, d].
    */
   public static NDArray attention(NDArray q, NDArray k, NDArray v, double scale) {
+    if (q.getShape().dimension() == 3) {
+      // libtorch's CPU flash kernel takes 4-d [batch, heads, L, d] only: 3-d inputs fall back to
+      // its math path, which keeps the full probabilities for backward like the composed one.
+      try (NDArray q4 = q.expandDims(0);
+          NDArray k4 = k.expandDims(0);
+          NDArray v4 = v.expandDims(0);
+          NDArray out = attention(q4, k4, v4, scale)) {
+        return out.squeeze(0);
+      }
+    }
     PtNDArray p = (PtNDArray) q;
     return wrap(p, sdpa0(p.getHandle(), handle(k), handle(v), scale));
   }

@@ -146,7 +146,9 @@ class AtenOpsTest {
           NDArray q = data(m, t, cs[0]);
           NDArray k = data(m, t, cs[1]).mul(0.7).cos().mul(2);
           NDArray v = data(m, t, cs[1]).mul(1.3).sin();
-          double tol = t == DataType.FLOAT32 ? 2e-6 : 1e-13;
+          // float32: the flash kernel's tiled online softmax and vectorised exp round differently
+          // from the explicit softmax (measured up to 2.3e-6 on outputs of about 0.1-1)
+          double tol = t == DataType.FLOAT32 ? 1e-5 : 1e-13;
           assertArrayEquals(
               explicitAttention(q, k, v, scale).toType(DataType.FLOAT64, false).toDoubleArray(),
               AtenOps.attention(q, k, v, scale).toType(DataType.FLOAT64, false).toDoubleArray(),
