@@ -98,7 +98,7 @@ public final class Attention {
     NDArray k = headsFirst(toK.forward(kv), b, t); // [B*heads, T, d]
     NDArray v = headsFirst(toV.forward(kv), b, t); // [B*heads, T, d]
     NDArray out;
-    if ((observer == null || !observer.wants(path)) && fusedPays(q, k, v, n, t)) {
+    if ((observer == null || !observer.wants(path)) && fusedPays(n, t)) {
       // libtorch's fused attention: the same softmax(Q K^T / sqrt(d)) V, computed in tiles without
       // the [B*h, N, T] scores and probabilities that backward would otherwise keep.
       out = AtenOps.attention(q, k, v, 1.0 / Math.sqrt(dimHead)); // [B*heads, N, d]
@@ -125,21 +125,19 @@ public final class Attention {
   }
 
   /**
-   * Scores of at least this many elements per head (SD's 64x64 self-attention has 4096 x 4096) go
-   * through the fused kernel when a backward pass will follow. Measured with
-   * {@code bench.FusedOpsBench} (1 thread, docs/BENCHMARKS.md): libtorch 2.7.1's CPU flash kernel
-   * is 1.2-2x slower than the explicit softmax in the forward pass at every size tried, and in
-   * forward + backward at the toy's and SD's 32x32 sizes, but 1.5x faster forward + backward at
-   * 4096 x 4096, where it also saves the 512 MB score and probability tensors per layer.
+   * Scores of at least this many elements per head (SD's 32x32 self-attention has 1024 x 1024, its
+   * 64x64 one 4096 x 4096) go through libtorch's fused (flash) kernel, with or without a backward
+   * pass to follow. Measured with {@code bench.FusedOpsBench} (1 thread, docs/BENCHMARKS.md), fused
+   * against the explicit softmax: SD 64x64 forward 286 vs 508 ms, forward+backward 1044 vs 4675 ms;
+   * SD 32x32 39 vs 48 and 77 vs 146 ms; at the toy's 16x16 (256 x 256) forward 12.4 vs 15.6 ms but
+   * forward+backward 40.7 vs 37.5 ms and cross-attention slower both ways, so the toy sizes stay
+   * explicit. The fused kernel also never holds the [B*h, N, T] scores and probabilities (512 MB per
+   * layer at SD's 64x64).
    */
-  static final long FUSED_MIN_SCORES = 1L << 22;
+  static final long FUSED_MIN_SCORES = 1L << 20;
 
-  private static boolean fusedPays(NDArray q, NDArray k, NDArray v, long n, long t) {
-    if (n * t < FUSED_MIN_SCORES || !ai.djl.pytorch.jni.JniUtils.isGradMode()
-        || !AtenOps.available()) {
-      return false;
-    }
-    return AtenOps.tracksGradient(q) || AtenOps.tracksGradient(k) || AtenOps.tracksGradient(v);
+  private static boolean fusedPays(long n, long t) {
+    return n * t >= FUSED_MIN_SCORES && AtenOps.available();
   }
 
   /** [B, L, heads*d] -> [B*heads, L, d]. */
