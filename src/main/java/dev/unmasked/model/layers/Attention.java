@@ -127,11 +127,10 @@ public final class Attention {
   /**
    * Scores of at least this many elements per head (SD's 32x32 self-attention has 1024 x 1024, its
    * 64x64 one 4096 x 4096) go through libtorch's fused (flash) kernel, with or without a backward
-   * pass to follow. Measured with {@code bench.FusedOpsBench} (1 thread, docs/BENCHMARKS.md), fused
-   * against the explicit softmax: SD 64x64 forward 286 vs 508 ms, forward+backward 1044 vs 4675 ms;
-   * SD 32x32 39 vs 48 and 77 vs 146 ms; at the toy's 16x16 (256 x 256) forward 12.4 vs 15.6 ms but
-   * forward+backward 40.7 vs 37.5 ms and cross-attention slower both ways, so the toy sizes stay
-   * explicit. The fused kernel also never holds the [B*h, N, T] scores and probabilities (512 MB per
+   * pass to follow. Measured with {@code bench.FusedOpsBench} (1 thread, quiet, docs/BENCHMARKS.md),
+   * fused against the explicit softmax: SD 64x64 forward 168 vs 265 ms, forward+backward 509 vs 642
+   * ms; SD 32x32 17.2 vs 19.1 and 55 vs 64 ms; the toy's 16x16 (256 x 256) even, its 8x8 and
+   * cross-attention slower fused, so the toy sizes stay explicit. The fused kernel also never holds the [B*h, N, T] scores and probabilities (512 MB per
    * layer at SD's 64x64).
    */
   static final long FUSED_MIN_SCORES = 1L << 20;
