@@ -19,18 +19,7 @@ public final class Pretrain {
   /** Returns true when every requested stage finished (false: stopped by the time budget). */
   public static boolean run(Path out, String stage, boolean resume, TrainLoop.Budget budget,
       PretrainSettings s, PrintStream log) throws IOException {
-    return run(out, stage, resume, false, budget, s, EvalSizes.defaults(), log);
-  }
-
-  /**
-   * As above; {@code newUnetLength}: a resume may change the UNet stage's step count (the user
-   * asked for it explicitly), the cosine schedule following the new length from the checkpoint's
-   * step on.
-   */
-  public static boolean run(Path out, String stage, boolean resume, boolean newUnetLength,
-      TrainLoop.Budget budget, PretrainSettings s, PrintStream log) throws IOException {
-    return run(out, stage, resume, newUnetLength ? Set.of(UNET_STEPS) : Set.of(), budget, s,
-        EvalSizes.defaults(), log);
+    return run(out, stage, resume, Set.of(), budget, s, EvalSizes.defaults(), log);
   }
 
   /**
@@ -51,13 +40,6 @@ public final class Pretrain {
   static boolean run(Path out, String stage, boolean resume, TrainLoop.Budget budget,
       PretrainSettings s, EvalSizes sizes, PrintStream log) throws IOException {
     return run(out, stage, resume, Set.of(), budget, s, sizes, log);
-  }
-
-  static boolean run(Path out, String stage, boolean resume, boolean newUnetLength,
-      TrainLoop.Budget budget, PretrainSettings s, EvalSizes sizes, PrintStream log)
-      throws IOException {
-    return run(out, stage, resume, newUnetLength ? Set.of(UNET_STEPS) : Set.of(), budget, s, sizes,
-        log);
   }
 
   static boolean run(Path out, String stage, boolean resume, Set<String> changeable,

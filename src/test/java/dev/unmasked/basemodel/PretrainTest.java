@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -211,23 +212,19 @@ class PretrainTest {
     Path out = dir.resolve("longer");
     dev.unmasked.io.TestTrees.copy(straight, out);
     PretrainSettings s = SETTINGS;
-    PretrainSettings longer = new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(),
-        s.vaeBatch(), s.vaeLr(), s.objectWeight(), s.klWeight(), s.unetSteps() + 2, s.unetBatch(),
-        s.unetLr(), s.warmup(), s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(),
-        s.checkpointSeconds());
+    PretrainSettings longer = withUnetSteps(s, s.unetSteps() + 2);
     UserError e = assertThrows(UserError.class, () ->
-        Pretrain.run(out, "all", true, false, TrainLoop.Budget.none(), longer, SIZES, QUIET));
+        Pretrain.run(out, "all", true, Set.of(), TrainLoop.Budget.none(), longer, SIZES, QUIET));
     assertTrue(e.getMessage().contains("unet_steps"), e.getMessage());
 
-    PretrainSettings shorter = new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(),
-        s.vaeBatch(), s.vaeLr(), s.objectWeight(), s.klWeight(), s.unetSteps() - 2, s.unetBatch(),
-        s.unetLr(), s.warmup(), s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(),
-        s.checkpointSeconds());
+    PretrainSettings shorter = withUnetSteps(s, s.unetSteps() - 2);
     e = assertThrows(UserError.class, () ->
-        Pretrain.run(out, "all", true, true, TrainLoop.Budget.none(), shorter, SIZES, QUIET));
+        Pretrain.run(out, "all", true, Set.of(Pretrain.UNET_STEPS), TrainLoop.Budget.none(),
+            shorter, SIZES, QUIET));
     assertTrue(e.getMessage().contains("already at step " + s.unetSteps()), e.getMessage());
 
-    assertTrue(Pretrain.run(out, "all", true, true, TrainLoop.Budget.none(), longer, SIZES, QUIET));
+    assertTrue(Pretrain.run(out, "all", true, Set.of(Pretrain.UNET_STEPS), TrainLoop.Budget.none(),
+        longer, SIZES, QUIET));
     Checkpoint c = Checkpoint.read(out.resolve("checkpoints/unet.safetensors"));
     assertEquals(s.unetSteps() + 2, c.step());
     assertEquals(Integer.toString(s.unetSteps() + 2), c.metadata().get("unet_steps"));
@@ -238,16 +235,13 @@ class PretrainTest {
     Path out = dir.resolve("reweighted");
     dev.unmasked.io.TestTrees.copy(straight, out);
     PretrainSettings s = SETTINGS;
-    PretrainSettings longer = new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(),
-        s.vaeBatch(), s.vaeLr(), s.objectWeight(), s.klWeight(), s.unetSteps() + 2, s.unetBatch(),
-        s.unetLr(), s.warmup(), s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(),
-        s.checkpointSeconds()).withUnetObjectWeight(4.0);
+    PretrainSettings longer = withUnetSteps(s, s.unetSteps() + 2).withUnetObjectWeight(4.0);
     UserError e = assertThrows(UserError.class, () -> Pretrain.run(out, "all", true,
-        java.util.Set.of(Pretrain.UNET_STEPS), TrainLoop.Budget.none(), longer, SIZES, QUIET));
+        Set.of(Pretrain.UNET_STEPS), TrainLoop.Budget.none(), longer, SIZES, QUIET));
     assertTrue(e.getMessage().contains("unet_object_weight"), e.getMessage());
 
     assertTrue(Pretrain.run(out, "all", true,
-        java.util.Set.of(Pretrain.UNET_STEPS, PretrainSettings.UNET_OBJECT_WEIGHT),
+        Set.of(Pretrain.UNET_STEPS, PretrainSettings.UNET_OBJECT_WEIGHT),
         TrainLoop.Budget.none(), longer, SIZES, QUIET));
     Checkpoint c = Checkpoint.read(out.resolve("checkpoints/unet.safetensors"));
     assertEquals(s.unetSteps() + 2, c.step());
@@ -255,7 +249,7 @@ class PretrainTest {
     // from now on the run is a weighted one: resuming it with the plain loss is refused
     PretrainSettings plain = longer.withUnetObjectWeight(1.0);
     e = assertThrows(UserError.class, () -> Pretrain.run(out, "all", true,
-        java.util.Set.of(Pretrain.UNET_STEPS), TrainLoop.Budget.none(), plain, SIZES, QUIET));
+        Set.of(Pretrain.UNET_STEPS), TrainLoop.Budget.none(), plain, SIZES, QUIET));
     assertTrue(e.getMessage().contains("unet_object_weight"), e.getMessage());
   }
 
@@ -338,5 +332,13 @@ class PretrainTest {
       }
       assertTrue(full > 0 && plain > 0, "objects and background both present: " + full + "/" + plain);
     }
+  }
+
+  /** {@code s} with another UNet stage length. */
+  private static PretrainSettings withUnetSteps(PretrainSettings s, int steps) {
+    return new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(), s.vaeBatch(), s.vaeLr(),
+        s.objectWeight(), s.klWeight(), steps, s.unetBatch(), s.unetLr(), s.warmup(),
+        s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(), s.checkpointSeconds())
+        .withUnetObjectWeight(s.unetObjectWeight());
   }
 }

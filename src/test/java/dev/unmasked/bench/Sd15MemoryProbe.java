@@ -6,9 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.unmasked.eval.ProcessMemory;
 import dev.unmasked.model.unet.UNet2DConditionModel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Where the SD-1.5-shaped forward+backward's peak resident memory goes: RSS after loading, after a
@@ -19,7 +18,7 @@ import java.nio.file.Path;
 public final class Sd15MemoryProbe {
   private Sd15MemoryProbe() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     int size = args.length > 0 ? Integer.parseInt(args[0]) : 64;
     try (NDManager m = NDManager.newBaseManager()) {
       report("start");
@@ -54,21 +53,15 @@ public final class Sd15MemoryProbe {
     }
   }
 
-  private static void resetPeak() throws Exception {
-    Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+  private static void resetPeak() {
+    if (!ProcessMemory.resetPeak()) {
+      throw new IllegalStateException("cannot reset VmHWM through /proc/self/clear_refs");
+    }
   }
 
-  private static void report(String what) throws Exception {
-    long rss = 0;
-    long hwm = 0;
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        rss = Long.parseLong(line.replaceAll("\\D", ""));
-      } else if (line.startsWith("VmHWM:")) {
-        hwm = Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    }
+  private static void report(String what) {
+    long pid = ProcessMemory.self();
     System.out.printf(java.util.Locale.ROOT, "%-45s RSS %6.2f GiB, peak since reset %6.2f GiB%n",
-        what, rss / 1048576.0, hwm / 1048576.0);
+        what, ProcessMemory.residentMb(pid) / 1024.0, ProcessMemory.peakMb(pid) / 1024.0);
   }
 }

@@ -130,8 +130,8 @@ public final class Attention {
    * pass to follow. Measured with {@code bench.FusedOpsBench} (1 thread, quiet, docs/BENCHMARKS.md),
    * fused against the explicit softmax: SD 64x64 forward 168 vs 265 ms, forward+backward 509 vs 642
    * ms; SD 32x32 17.2 vs 19.1 and 55 vs 64 ms; the toy's 16x16 (256 x 256) even, its 8x8 and
-   * cross-attention slower fused, so the toy sizes stay explicit. The fused kernel also never holds the [B*h, N, T] scores and probabilities (512 MB per
-   * layer at SD's 64x64).
+   * cross-attention slower fused, so the toy sizes stay explicit. The fused kernel also never holds
+   * the [B*h, N, T] scores and probabilities (512 MB per layer at SD's 64x64).
    */
   static final long FUSED_MIN_SCORES = 1L << 20;
 
