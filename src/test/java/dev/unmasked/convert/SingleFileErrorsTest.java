@@ -61,6 +61,11 @@ class SingleFileErrorsTest {
   /** tiny-sd-single plus extra tensors, opened with the folder's configs. */
   private SingleFileCheckpoint openWithExtras(Map<String, TestFiles.Tensor> extra, boolean ema)
       throws Exception {
+    return open(withExtras(extra), ema);
+  }
+
+  /** Writes tiny-sd-single plus extra tensors (skips the test where the fixture is absent). */
+  private Path withExtras(Map<String, TestFiles.Tensor> extra) throws Exception {
     Map<String, TestFiles.Tensor> all;
     try (SafetensorsFile f = SafetensorsFile.open(TestFiles.interop("tiny-sd-single.safetensors"))) {
       all = TestFiles.readAll(f);
@@ -68,7 +73,12 @@ class SingleFileErrorsTest {
     all.putAll(extra);
     Path p = tmp.resolve("extra.safetensors");
     TestFiles.write(p, all);
-    return SingleFileCheckpoint.open(p, SingleFileOptions.defaults()
+    return p;
+  }
+
+  /** Opens a single file with the tiny-sd folder's configs. */
+  private static SingleFileCheckpoint open(Path file, boolean ema) throws Exception {
+    return SingleFileCheckpoint.open(file, SingleFileOptions.defaults()
         .withConfigDir(TestFiles.golden("tiny-sd")).withPreferEma(ema));
   }
 
@@ -77,7 +87,8 @@ class SingleFileErrorsTest {
     Map<String, TestFiles.Tensor> extra = new LinkedHashMap<>();
     extra.put("model.diffusion_model.input_blocks.1.2.weight", scalar());
     extra.put("first_stage_model.encoder.mid.attn_2.q.weight", scalar());
-    SingleFileException e = assertThrows(SingleFileException.class, () -> openWithExtras(extra, false));
+    Path file = withExtras(extra); // outside assertThrows: a missing fixture skips, not fails
+    SingleFileException e = assertThrows(SingleFileException.class, () -> open(file, false));
     assertTrue(e.getMessage().contains("2 keys"), e.getMessage());
     assertTrue(e.getMessage().contains("model.diffusion_model.input_blocks.1.2.weight"), e.getMessage());
     assertTrue(e.getMessage().contains("first_stage_model.encoder.mid.attn_2.q.weight"), e.getMessage());
@@ -147,13 +158,14 @@ class SingleFileErrorsTest {
     Path dir = tmp.resolve("cfg");
     java.nio.file.Files.createDirectories(dir.resolve("unet"));
     java.nio.file.Files.writeString(dir.resolve("unet/config.json"), "{\"in_channels\": 4}");
+    Path single = TestFiles.interop("tiny-sd-single.safetensors"); // skips where absent
     SingleFileException e = assertThrows(SingleFileException.class, () -> SingleFileCheckpoint.open(
-        TestFiles.interop("tiny-sd-single.safetensors"), SingleFileOptions.defaults().withConfigDir(dir)));
+        single, SingleFileOptions.defaults().withConfigDir(dir)));
     assertTrue(e.getMessage().contains("unet config lacks 'block_out_channels'"), e.getMessage());
     Path empty = tmp.resolve("empty");
     java.nio.file.Files.createDirectories(empty);
     SingleFileException none = assertThrows(SingleFileException.class, () -> SingleFileCheckpoint.open(
-        TestFiles.interop("tiny-sd-single.safetensors"), SingleFileOptions.defaults().withConfigDir(empty)));
+        single, SingleFileOptions.defaults().withConfigDir(empty)));
     assertTrue(none.getMessage().contains("config folder holds none of"), none.getMessage());
   }
 
