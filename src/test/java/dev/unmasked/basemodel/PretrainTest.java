@@ -338,7 +338,7 @@ class PretrainTest {
   private static PretrainSettings withUnetSteps(PretrainSettings s, int steps) {
     return new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(), s.vaeBatch(), s.vaeLr(),
         s.objectWeight(), s.klWeight(), steps, s.unetBatch(), s.unetLr(), s.warmup(),
-        s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(), s.checkpointSeconds())
-        .withUnetObjectWeight(s.unetObjectWeight());
+        s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(), s.checkpointSeconds(),
+        s.unetObjectWeight());
   }
 }
