@@ -32,6 +32,7 @@ final class HeldOutSet {
 
   private final int perBucket;
   private final float[][] latents; // per sample [4*16*16], scaled
+  private final float[][] objects; // per sample [16*16]: share of each latent pixel's image pixels on objects
   private final List<String> captions;
   private final long[][] t; // [bucket][i]
   private final float[][][] noise; // [bucket][i][4*16*16]
@@ -39,10 +40,11 @@ final class HeldOutSet {
   private final double[] baseline;
   private final long[] latentShape;
 
-  private HeldOutSet(int perBucket, float[][] latents, List<String> captions, long[][] t,
-      float[][][] noise, int[][] scene, long[] latentShape, BetaSchedule sched) {
+  private HeldOutSet(int perBucket, float[][] latents, float[][] objects, List<String> captions,
+      long[][] t, float[][][] noise, int[][] scene, long[] latentShape, BetaSchedule sched) {
     this.perBucket = perBucket;
     this.latents = latents;
+    this.objects = objects;
     this.captions = captions;
     this.t = t;
     this.noise = noise;
@@ -53,6 +55,7 @@ final class HeldOutSet {
 
   static HeldOutSet build(AutoencoderKL vae, double scale, NDManager m, int scenes, int perBucket) {
     float[][] lat = new float[scenes][];
+    float[][] obj = new float[scenes][];
     List<String> caps = new ArrayList<>();
     long[] shape = null;
     try (TrainingStream stream = new TrainingStream(FIRST_SCENE, SceneOptions.training(), 1, 64)) {
@@ -65,8 +68,12 @@ final class HeldOutSet {
           shape = z.getShape().slice(1).getShape();
           float[] all = z.toFloatArray();
           int per = all.length / n;
+          // weights 2 on objects, 1 elsewhere, averaged per latent pixel: minus 1 is the object share
+          float[] share = UNetStage.latentWeights(m, b, 2.0, shape[1]).sub(1).toFloatArray();
+          int hw = share.length / n;
           for (int j = 0; j < n; j++) {
             lat[i + j] = java.util.Arrays.copyOfRange(all, j * per, (j + 1) * per);
+            obj[i + j] = java.util.Arrays.copyOfRange(share, j * hw, (j + 1) * hw);
           }
           caps.addAll(b.captions());
         }
@@ -84,7 +91,7 @@ final class HeldOutSet {
         idx[bk][i] = (bk * perBucket + i) % scenes;
       }
     }
-    return new HeldOutSet(perBucket, lat, caps, t, noise, idx, shape, Diffusion.schedule());
+    return new HeldOutSet(perBucket, lat, obj, caps, t, noise, idx, shape, Diffusion.schedule());
   }
 
   /** Column names of the buckets, e.g. {@code t950_999}. */
@@ -127,23 +134,40 @@ final class HeldOutSet {
     return out;
   }
 
-  /** The model's noise-prediction MSE per bucket (no gradients). */
-  double[] modelLoss(CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, NDManager m) {
+  /**
+   * The model's held-out scores (no gradients).
+   *
+   * @param buckets noise-prediction MSE per timestep bucket
+   * @param objects the MSE on object latent pixels over all buckets (each latent pixel weighted by
+   *     the share of its image pixels on objects): the part of the loss where shapes are drawn
+   */
+  record Scores(double[] buckets, double objects) {}
+
+  /** The model's noise-prediction MSE per bucket and on object pixels (no gradients). */
+  Scores modelLoss(CLIPTextModel te, UNet2DConditionModel unet, CLIPTokenizer tok, NDManager m) {
     BetaSchedule sched = Diffusion.schedule();
     int d = latents[0].length;
+    int hw = objects[0].length;
     double[] out = new double[BUCKETS.length];
+    double objSe = 0;
+    double objW = 0;
     for (int bk = 0; bk < BUCKETS.length; bk++) {
       for (int start = 0; start < perBucket; start += 32) {
         int n = Math.min(32, perBucket - start);
         try (NDScope scope = new NDScope()) {
           float[] z = new float[n * d];
           float[] e = new float[n * d];
+          float[] w = new float[n * hw];
           long[] ts = new long[n];
           List<String> caps = new ArrayList<>();
           for (int i = 0; i < n; i++) {
             int j = start + i;
             System.arraycopy(latents[scene[bk][j]], 0, z, i * d, d);
             System.arraycopy(noise[bk][j], 0, e, i * d, d);
+            System.arraycopy(objects[scene[bk][j]], 0, w, i * hw, hw);
+            for (int k = 0; k < hw; k++) {
+              objW += objects[scene[bk][j]][k] * (double) latentShape[0];
+            }
             ts[i] = t[bk][j];
             caps.add(captions.get(scene[bk][j]));
           }
@@ -152,10 +176,12 @@ final class HeldOutSet {
           NDArray zt = Diffusion.addNoise(sched, m.create(z, s), eps, ts);
           NDArray ctx = Diffusion.encodeText(te, tok, m, caps);
           NDArray pred = unet.forward(zt, m.create(ts), ctx, null);
-          out[bk] += pred.sub(eps).square().sum().getFloat() / (perBucket * (double) d);
+          NDArray sq = pred.sub(eps).square();
+          out[bk] += sq.sum().getFloat() / (perBucket * (double) d);
+          objSe += sq.mul(m.create(w, new Shape(n, 1, latentShape[1], latentShape[2]))).sum().getFloat();
         }
       }
     }
-    return out;
+    return new Scores(out, objW > 0 ? objSe / objW : Double.NaN);
   }
 }

@@ -22,12 +22,12 @@ final class ModelExport {
   }
 
   static void writeTextAndUNet(Path out, Map<String, NDArray> textEncoder, Map<String, NDArray> unet,
-      Map<String, String> metadata) throws IOException {
+      JsonObject unetConfig, Map<String, String> metadata) throws IOException {
     Path te = Files.createDirectories(out.resolve("text_encoder"));
     json(te.resolve("config.json"), ToyModelSpec.textEncoderJson());
     WeightFiles.write(te.resolve("model.safetensors"), textEncoder, metadata);
     Path u = Files.createDirectories(out.resolve("unet"));
-    json(u.resolve("config.json"), ToyModelSpec.unetJson());
+    json(u.resolve("config.json"), unetConfig);
     WeightFiles.write(u.resolve("diffusion_pytorch_model.safetensors"), unet, metadata);
     Path sch = Files.createDirectories(out.resolve("scheduler"));
     json(sch.resolve("scheduler_config.json"), ToyModelSpec.schedulerJson());

@@ -27,11 +27,23 @@ import java.util.Map;
  * @param unetObjectWeight weight of object latent pixels in the UNet stage's noise-prediction loss
  *     (background pixels weigh 1; 1 is SD's plain mean); checkpoints written before it existed
  *     count as 1
+ * @param unetSize the UNet's width and depth ({@link UNetSize#shipped()} unless a pilot asks for
+ *     another); checkpoints written before it existed hold the shipped size
  */
 public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int vaeBatch, double vaeLr,
     double objectWeight, double klWeight, int unetSteps, int unetBatch, double unetLr, int warmup,
     double captionDropout, double emaDecay, int evalEvery, int sampleEvery, int checkpointSeconds,
-    double unetObjectWeight) {
+    double unetObjectWeight, UNetSize unetSize) {
+
+  /** The settings with the shipped UNet size. */
+  public PretrainSettings(long seed, int vaeSteps, int decoderSteps, int vaeBatch, double vaeLr,
+      double objectWeight, double klWeight, int unetSteps, int unetBatch, double unetLr, int warmup,
+      double captionDropout, double emaDecay, int evalEvery, int sampleEvery,
+      int checkpointSeconds, double unetObjectWeight) {
+    this(seed, vaeSteps, decoderSteps, vaeBatch, vaeLr, objectWeight, klWeight, unetSteps, unetBatch,
+        unetLr, warmup, captionDropout, emaDecay, evalEvery, sampleEvery, checkpointSeconds,
+        unetObjectWeight, UNetSize.shipped());
+  }
 
   /** The settings with the UNet stage's plain (unweighted) loss. */
   public PretrainSettings(long seed, int vaeSteps, int decoderSteps, int vaeBatch, double vaeLr,
@@ -51,7 +63,14 @@ public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int va
   public PretrainSettings withUnetObjectWeight(double w) {
     return new PretrainSettings(seed, vaeSteps, decoderSteps, vaeBatch, vaeLr, objectWeight,
         klWeight, unetSteps, unetBatch, unetLr, warmup, captionDropout, emaDecay, evalEvery,
-        sampleEvery, checkpointSeconds, w);
+        sampleEvery, checkpointSeconds, w, unetSize);
+  }
+
+  /** The same settings with another UNet size. */
+  public PretrainSettings withUnetSize(UNetSize size) {
+    return new PretrainSettings(seed, vaeSteps, decoderSteps, vaeBatch, vaeLr, objectWeight,
+        klWeight, unetSteps, unetBatch, unetLr, warmup, captionDropout, emaDecay, evalEvery,
+        sampleEvery, checkpointSeconds, unetObjectWeight, size);
   }
 
   /** Whether setting {@code key} shapes the UNet stage (true) or the VAE stage (false); seed and
@@ -84,6 +103,8 @@ public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int va
     m.put("caption_dropout", Double.toString(captionDropout));
     m.put("ema_decay", Double.toString(emaDecay));
     m.put(UNET_OBJECT_WEIGHT, Double.toString(unetObjectWeight));
+    m.put(UNetSize.CHANNELS_KEY, unetSize.channelsText());
+    m.put(UNetSize.LAYERS_KEY, Integer.toString(unetSize.layers()));
     return m;
   }
 }

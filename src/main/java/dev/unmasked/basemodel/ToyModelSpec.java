@@ -84,6 +84,16 @@ public final class ToyModelSpec {
     return UNet2DConditionConfig.from(new ConfigJson(unetJson(), "basemodel/unet.json"));
   }
 
+  /** The UNet config at another width or depth (pilot runs); {@code unetJson()} is the shipped one. */
+  public static JsonObject unetJson(UNetSize size) {
+    return size.apply(unetJson());
+  }
+
+  public static UNet2DConditionConfig unetConfig(UNetSize size) {
+    return UNet2DConditionConfig.from(new ConfigJson(unetJson(size), "basemodel/unet.json with "
+        + size));
+  }
+
   public static CLIPTextConfig textEncoderConfig() {
     return CLIPTextConfig.from(new ConfigJson(textEncoderJson(), "basemodel/text_encoder.json"));
   }

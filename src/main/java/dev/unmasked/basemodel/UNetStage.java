@@ -64,7 +64,7 @@ final class UNetStage {
       double scale = vae.config().scalingFactor();
       CLIPTextModel te = new CLIPTextModel(ToyModelSpec.textEncoderConfig(),
           Params.initialised(s.seed() + 10, base, DataType.FLOAT32));
-      UNet2DConditionModel unet = new UNet2DConditionModel(ToyModelSpec.unetConfig(),
+      UNet2DConditionModel unet = new UNet2DConditionModel(ToyModelSpec.unetConfig(s.unetSize()),
           Params.initialised(s.seed() + 11, base, DataType.FLOAT32));
       Map<String, NDArray> params = new LinkedHashMap<>();
       te.parameters().forEach((k, v) -> params.put(TE + k, v));
@@ -120,14 +120,14 @@ final class UNetStage {
               long done = i + 1;
               try {
                 if (done % s.evalEvery() == 0 || done == s.unetSteps()) {
-                  double[] h = evaluate(ema, params, held, tok, base);
+                  HeldOutSet.Scores h = evaluate(ema, s.unetSize(), held, tok, base);
                   csv.row(done, lr, lossSum / n, normSum / n, h);
                   lossSum = 0;
                   normSum = 0;
                   n = 0;
                 }
                 if (done % s.sampleEvery() == 0 || done == s.unetSteps()) {
-                  export(out, ema, params, done);
+                  export(out, ema, s.unetSize(), done);
                   samples(out, done, base, sizes);
                 }
               } catch (IOException e) {
@@ -141,7 +141,7 @@ final class UNetStage {
           long done = TrainLoop.run(ts, opt, ema, start, step, listener, threads, log);
           csv.close();
           if (done < s.unetSteps()) {
-            export(out, ema, params, done);
+            export(out, ema, s.unetSize(), done);
             return false;
           }
           log.println("unet: done; the model is in " + out);
@@ -167,12 +167,12 @@ final class UNetStage {
   }
 
   /** Held-out MSE per bucket of the EMA weights. */
-  private static double[] evaluate(Ema ema, Map<String, NDArray> params, HeldOutSet held,
-      CLIPTokenizer tok, NDManager base) {
+  private static HeldOutSet.Scores evaluate(Ema ema, UNetSize size, HeldOutSet held, CLIPTokenizer tok,
+      NDManager base) {
     try (NDManager m = base.newSubManager()) {
       Map<String, NDArray> w = ema.weights();
       CLIPTextModel te = new CLIPTextModel(ToyModelSpec.textEncoderConfig(), sub(w, TE), m, DataType.FLOAT32);
-      UNet2DConditionModel unet = new UNet2DConditionModel(ToyModelSpec.unetConfig(), sub(w, UNET), m,
+      UNet2DConditionModel unet = new UNet2DConditionModel(ToyModelSpec.unetConfig(size), sub(w, UNET), m,
           DataType.FLOAT32);
       return held.modelLoss(te, unet, tok, m);
     }
@@ -188,12 +188,13 @@ final class UNetStage {
     return WeightFiles.source(part);
   }
 
-  private static void export(Path out, Ema ema, Map<String, NDArray> params, long step) throws IOException {
+  private static void export(Path out, Ema ema, UNetSize size, long step) throws IOException {
     Map<String, NDArray> te = new LinkedHashMap<>();
     Map<String, NDArray> unet = new LinkedHashMap<>();
     ema.weights().forEach((k, v) -> (k.startsWith(TE) ? te : unet)
         .put(k.substring(k.startsWith(TE) ? TE.length() : UNET.length()), v));
-    ModelExport.writeTextAndUNet(out, te, unet, Map.of("step", Long.toString(step), "weights", "ema"));
+    ModelExport.writeTextAndUNet(out, te, unet, ToyModelSpec.unetJson(size),
+        Map.of("step", Long.toString(step), "weights", "ema"));
   }
 
   private static void samples(Path out, long step, NDManager base, EvalSizes sizes)
@@ -228,9 +229,10 @@ final class UNetStage {
           if (line.startsWith("step")) {
             continue;
           }
-          String[] f = line.split(",");
+          String[] f = line.split(",", -1);
           if (Long.parseLong(f[0]) <= resumedAt) {
-            keep.add(line);
+            // rows written before the object column existed end one field short: leave it empty
+            keep.add(f.length == COLUMNS - 1 ? line + "," : line);
             secs = Double.parseDouble(f[1]);
           }
         }
@@ -239,6 +241,7 @@ final class UNetStage {
       for (String b : HeldOutSet.bucketNames()) {
         head.append(",heldout_").append(b).append(",baseline_").append(b);
       }
+      head.append(",heldout_objects");
       List<String> lines = new ArrayList<>();
       lines.add(head.toString());
       lines.addAll(keep);
@@ -246,7 +249,12 @@ final class UNetStage {
       return new LossLog(file, baseline, secs);
     }
 
-    void row(long step, double lr, double train, double norm, double[] heldout) throws IOException {
+    /** Fields per row: step, seconds, lr, train, norm, all, two per bucket, objects. */
+    static final int COLUMNS = 6 + 2 * HeldOutSet.BUCKETS.length + 1;
+
+    void row(long step, double lr, double train, double norm, HeldOutSet.Scores scores)
+        throws IOException {
+      double[] heldout = scores.buckets();
       double all = 0;
       for (double h : heldout) {
         all += h / heldout.length;
@@ -256,6 +264,7 @@ final class UNetStage {
       for (int i = 0; i < heldout.length; i++) {
         sb.append(String.format(Locale.ROOT, ",%.5f,%.5f", heldout[i], baseline[i]));
       }
+      sb.append(String.format(Locale.ROOT, ",%.5f", scores.objects()));
       Files.writeString(file, sb + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
     }
 

@@ -159,11 +159,20 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--batch", defaultValue = "32") int batch;
     @Option(names = "--steps", defaultValue = "6", description = "timed steps per thread count") int steps;
     @Option(names = "--threads", split = ",", defaultValue = "1,2") List<Integer> threads;
+    @Option(names = "--unet-channels", description = "block_out_channels (default: the shipped model's)")
+    String channels;
+    @Option(names = "--unet-layers", description = "layers_per_block (default: the shipped model's)")
+    Integer layers;
 
     @Override
     public Integer call() {
       System.out.println("machine: " + MachineInfo.describe());
-      var cfg = dev.unmasked.basemodel.ToyModelSpec.unetConfig();
+      var shipped = dev.unmasked.basemodel.UNetSize.shipped();
+      var size = dev.unmasked.basemodel.UNetSize.of(channels != null ? channels : shipped.channelsText(),
+          layers != null ? layers : shipped.layers());
+      System.out.println("UNet block_out_channels " + size.channelsText() + ", layers_per_block "
+          + size.layers());
+      var cfg = dev.unmasked.basemodel.ToyModelSpec.unetConfig(size);
       int side = cfg.sampleSize();
       for (int t : threads) {
         ai.djl.engine.Engine.getInstance();

@@ -104,6 +104,7 @@ class PretrainTest {
       want.add("heldout_" + b);
       want.add("baseline_" + b);
     }
+    want.add("heldout_objects");
     assertEquals(11, HeldOutSet.bucketNames().size());
     assertEquals("t950_999", HeldOutSet.bucketNames().get(10));
     assertEquals(String.join(",", want), lines.get(0));
@@ -118,9 +119,12 @@ class PretrainTest {
         assertTrue(Double.isFinite(Double.parseDouble(v)), v + " in " + String.join(",", row));
       }
     }
-    for (int c = 7; c < want.size(); c += 2) { // the baseline of a fixed set does not move
+    for (int c = 7; c < want.size() - 1; c += 2) { // the baseline of a fixed set does not move
       assertEquals(at3[c], at6[c], want.get(c));
     }
+    double objects = Double.parseDouble(at6[want.size() - 1]);
+    assertTrue(objects > 0, "held-out loss on object pixels " + objects);
+    assertNotEquals(at6[5], at6[want.size() - 1], "the object loss is its own figure, not heldout_all");
   }
 
   @Test
@@ -204,7 +208,37 @@ class PretrainTest {
     e = assertThrows(UserError.class, () ->
         Pretrain.run(out, "all", true, TrainLoop.Budget.none(), weighted, SIZES, QUIET));
     assertTrue(e.getMessage().contains("unet_object_weight"), e.getMessage());
+    PretrainSettings wider = s.withUnetSize(UNetSize.of("96,192", 1));
+    e = assertThrows(UserError.class, () ->
+        Pretrain.run(out, "all", true, TrainLoop.Budget.none(), wider, SIZES, QUIET));
+    assertTrue(e.getMessage().contains("unet_block_out_channels") && e.getMessage().contains("96,192"),
+        e.getMessage());
     assertFalse(Files.exists(out.resolve("vae")), "a refused resume must not start training");
+  }
+
+  @Test
+  void anotherUNetSizeTrainsAndExportsItsOwnConfig() throws Exception {
+    Path out = dir.resolve("other-size");
+    dev.unmasked.io.TestTrees.copy(straight, out);
+    Files.delete(out.resolve("checkpoints/unet.safetensors")); // keep the VAE, start the UNet afresh
+    Files.delete(out.resolve("loss.csv"));
+    PretrainSettings s = SETTINGS.withUnetSize(UNetSize.of("32,64", 2));
+    assertTrue(Pretrain.run(out, "unet", true, TrainLoop.Budget.none(), s, SIZES, QUIET));
+    var cfg = ConfigJson.read(out.resolve("unet/config.json")).json();
+    assertEquals("[32,64]", cfg.get("block_out_channels").toString());
+    assertEquals("[1,2]", cfg.get("attention_head_dim").toString());
+    assertEquals(2, cfg.get("layers_per_block").getAsInt());
+    assertEquals(2, cfg.getAsJsonArray("down_block_types").size());
+    assertEquals("32,64", Checkpoint.read(out.resolve("checkpoints/unet.safetensors")).metadata()
+        .get(UNetSize.CHANNELS_KEY));
+    try (NDManager m = NDManager.newBaseManager()) {
+      LoadedModel model = LoadedModel.load(out, m, DataType.FLOAT32);
+      assertEquals(2, model.unet().config().layersPerBlock());
+    }
+    UserError bad = assertThrows(UserError.class, () -> UNetSize.of("64,100", 1));
+    assertTrue(bad.getMessage().contains("100"), bad.getMessage());
+    bad = assertThrows(UserError.class, () -> UNetSize.of("64,x", 1));
+    assertTrue(bad.getMessage().contains("64,x"), bad.getMessage());
   }
 
   @Test
@@ -339,6 +373,6 @@ class PretrainTest {
     return new PretrainSettings(s.seed(), s.vaeSteps(), s.decoderSteps(), s.vaeBatch(), s.vaeLr(),
         s.objectWeight(), s.klWeight(), steps, s.unetBatch(), s.unetLr(), s.warmup(),
         s.captionDropout(), s.emaDecay(), s.evalEvery(), s.sampleEvery(), s.checkpointSeconds(),
-        s.unetObjectWeight());
+        s.unetObjectWeight(), s.unetSize());
   }
 }
