@@ -217,6 +217,20 @@ class PretrainTest {
   }
 
   @Test
+  void resumedLossCsvKeepsRowsWrittenBeforeTheObjectColumn() throws Exception {
+    Path f = dir.resolve("old-loss.csv");
+    String old = "3,1.0,1e-4,0.5,0.1,0.2" + ",0.3,0.4".repeat(HeldOutSet.BUCKETS.length);
+    String late = "9,2.0,1e-4,0.5,0.1,0.2" + ",0.3,0.4".repeat(HeldOutSet.BUCKETS.length);
+    Files.writeString(f, "step,old header\n" + old + "\n" + late + "\n");
+    UNetStage.LossLog.open(f, 6, new double[HeldOutSet.BUCKETS.length]).close();
+    List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+    assertEquals(2, lines.size(), "header and the row at or before the resumed step: " + lines);
+    assertTrue(lines.get(0).endsWith(",heldout_objects"), lines.get(0));
+    assertEquals(old + ",", lines.get(1), "an old row gets an empty object field");
+    assertEquals(lines.get(0).split(",").length, lines.get(1).split(",", -1).length);
+  }
+
+  @Test
   void anotherUNetSizeTrainsAndExportsItsOwnConfig() throws Exception {
     Path out = dir.resolve("other-size");
     dev.unmasked.io.TestTrees.copy(straight, out);
