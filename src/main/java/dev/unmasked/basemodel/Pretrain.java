@@ -110,14 +110,8 @@ public final class Pretrain {
             continue; // a finished stage does not care about the next stage's settings
           }
           String h = have.get(e.getKey());
-          if (h == null && e.getKey().equals(PretrainSettings.UNET_OBJECT_WEIGHT)) {
-            h = "1.0"; // written before the setting existed: the plain loss
-          }
-          if (h == null && e.getKey().equals(UNetSize.CHANNELS_KEY)) {
-            h = UNetSize.shipped().channelsText(); // written before the setting existed
-          }
-          if (h == null && e.getKey().equals(UNetSize.LAYERS_KEY)) {
-            h = Integer.toString(UNetSize.shipped().layers());
+          if (h == null) {
+            h = PretrainSettings.valueBeforeItExisted(e.getKey());
           }
           if (h != null && !h.equals(e.getValue()) && changeable.contains(UNET_STEPS)
               && e.getKey().equals(UNET_STEPS)) {

@@ -86,6 +86,19 @@ public record PretrainSettings(long seed, int vaeSteps, int decoderSteps, int va
   /** Metadata key of {@link #unetObjectWeight}; absent from checkpoints written before it. */
   public static final String UNET_OBJECT_WEIGHT = "unet_object_weight";
 
+  /**
+   * The value a checkpoint written before setting {@code key} existed stands for (the plain loss,
+   * the shipped UNet size), or null for a key every checkpoint holds.
+   */
+  static String valueBeforeItExisted(String key) {
+    return switch (key) {
+      case UNET_OBJECT_WEIGHT -> "1.0";
+      case UNetSize.CHANNELS_KEY -> UNetSize.shipped().channelsText();
+      case UNetSize.LAYERS_KEY -> Integer.toString(UNetSize.shipped().layers());
+      default -> null;
+    };
+  }
+
   /** The settings that define the run (a resume must match them), as checkpoint metadata. */
   public Map<String, String> asMetadata() {
     Map<String, String> m = new LinkedHashMap<>();

@@ -45,6 +45,14 @@ public record UNetSize(List<Integer> channels, int layers) {
     return new UNetSize(c, j.get("layers_per_block").getAsInt());
   }
 
+  /** The size the command line asks for: {@code channels} ("64,128") and {@code layers}, each
+   *  the shipped model's where null. */
+  public static UNetSize orShipped(String channels, Integer layers) {
+    UNetSize shipped = shipped();
+    return of(channels != null ? channels : shipped.channelsText(),
+        layers != null ? layers : shipped.layers());
+  }
+
   /** Parses {@code "64,128"}. */
   public static UNetSize of(String channels, int layers) {
     List<Integer> c = new ArrayList<>();

@@ -167,9 +167,7 @@ public final class BenchCommand implements Runnable {
     @Override
     public Integer call() {
       System.out.println("machine: " + MachineInfo.describe());
-      var shipped = dev.unmasked.basemodel.UNetSize.shipped();
-      var size = dev.unmasked.basemodel.UNetSize.of(channels != null ? channels : shipped.channelsText(),
-          layers != null ? layers : shipped.layers());
+      var size = dev.unmasked.basemodel.UNetSize.orShipped(channels, layers);
       System.out.println("UNet block_out_channels " + size.channelsText() + ", layers_per_block "
           + size.layers());
       var cfg = dev.unmasked.basemodel.ToyModelSpec.unetConfig(size);

@@ -81,9 +81,7 @@ public final class PretrainCommand implements Callable<Integer> {
         or(unetLr, d.unetLr()), or(warmup, d.warmup()), d.captionDropout(), d.emaDecay(),
         or(evalEvery, d.evalEvery()), or(sampleEvery, d.sampleEvery()),
         or(checkpointSeconds, d.checkpointSeconds()), or(unetObjectWeight, d.unetObjectWeight()));
-    dev.unmasked.basemodel.UNetSize shipped = dev.unmasked.basemodel.UNetSize.shipped();
-    s = s.withUnetSize(dev.unmasked.basemodel.UNetSize.of(
-        or(unetChannels, shipped.channelsText()), or(unetLayers, shipped.layers())));
+    s = s.withUnetSize(dev.unmasked.basemodel.UNetSize.orShipped(unetChannels, unetLayers));
     if (!(s.unetObjectWeight() > 0) || Double.isInfinite(s.unetObjectWeight())) {
       throw new UserError("--unet-object-weight must be a positive number, got "
           + s.unetObjectWeight());
